@@ -1,0 +1,33 @@
+# theory-lab: every target creates and fills the virtual environment itself.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: venv test figures fig-shb bench lint clean-cache
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	# torch is pinned to the CPU build (an unpinned torch pulls a multi-GB CUDA build)
+	$(VENV)/bin/pip install -q -e '.[dev,torch,dask]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+test: venv
+	$(PY) -m pytest -q
+
+figures: fig-shb
+
+fig-shb: venv
+	$(PY) -m experiments.shb
+
+bench: venv
+	$(PY) -m theory_lab.bench
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+clean-cache:
+	rm -rf results/cache

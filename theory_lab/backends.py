@@ -1,0 +1,112 @@
+"""Array backends: one code path for numpy (default) and torch tensors.
+
+Array code in the lab asks :func:`namespace` for the array-API namespace of its
+inputs (via ``array-api-compat``) instead of importing numpy directly, so the
+same problem and optimizer code runs on numpy arrays and on torch tensors.
+
+A :class:`Backend` bundles the namespace with a device and a dtype and converts
+host (numpy) data onto it once, before the step loop; nothing in the loop moves
+data between host and device.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import array_api_compat
+import numpy as np
+
+AVAILABLE_BACKENDS = ("numpy", "torch")
+AVAILABLE_DTYPES = ("float64", "float32")
+
+
+def namespace(*arrays: Any):
+    """Array-API namespace shared by ``arrays`` (numpy or torch, wrapped by array-api-compat)."""
+    return array_api_compat.array_namespace(*arrays)
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    """Host copy of ``x`` as a numpy array (for results, never inside the step loop)."""
+    if isinstance(x, np.ndarray):
+        return x
+    if array_api_compat.is_torch_array(x):
+        return x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ValueError(
+            "backend 'torch' requested but torch is not installed; "
+            "install the extra: pip install -e '.[torch]' (available backends: numpy)"
+        ) from exc
+    return torch
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Where and in which precision a run's arrays live.
+
+    Parameters
+    ----------
+    name : {"numpy", "torch"}
+    device : str
+        ``"cpu"`` for numpy; any torch device string (``"cpu"``, ``"cuda"``, ``"cuda:1"``) for torch.
+    dtype : {"float64", "float32"}
+    """
+
+    name: str = "numpy"
+    device: str = "cpu"
+    dtype: str = "float64"
+
+    def __post_init__(self):
+        if self.name not in AVAILABLE_BACKENDS:
+            raise ValueError(
+                f"unknown backend {self.name!r}; available: {', '.join(AVAILABLE_BACKENDS)}"
+            )
+        if self.dtype not in AVAILABLE_DTYPES:
+            raise ValueError(f"unknown dtype {self.dtype!r}; available: {', '.join(AVAILABLE_DTYPES)}")
+        if self.name == "numpy" and self.device != "cpu":
+            raise ValueError(f"backend 'numpy' runs on device 'cpu' only, got device {self.device!r}")
+        if self.name == "torch":
+            torch = _torch()
+            if self.device.startswith("cuda") and not torch.cuda.is_available():
+                raise ValueError(
+                    f"device {self.device!r} requested but CUDA is not available; available devices: cpu"
+                )
+
+    @property
+    def xp(self):
+        """The array-API namespace of this backend."""
+        if self.name == "numpy":
+            return array_api_compat.array_namespace(np.empty(0))
+        torch = _torch()
+        return array_api_compat.array_namespace(torch.empty(0))
+
+    @property
+    def native_dtype(self):
+        if self.name == "numpy":
+            return np.dtype(self.dtype)
+        return getattr(_torch(), self.dtype)
+
+    def asarray(self, x: Any):
+        """Move host data onto this backend (once, outside the step loop)."""
+        if self.name == "numpy":
+            return np.asarray(x, dtype=self.dtype)
+        torch = _torch()
+        if isinstance(x, torch.Tensor):
+            return x.to(device=self.device, dtype=self.native_dtype)
+        return torch.as_tensor(np.asarray(x), dtype=self.native_dtype, device=self.device)
+
+    def describe(self) -> dict:
+        return {"backend": self.name, "device": self.device, "dtype": self.dtype}
+
+
+def get_backend(backend: Backend | str | None = None, device: str = "cpu", dtype: str = "float64") -> Backend:
+    """Return a :class:`Backend` from a name or pass one through."""
+    if isinstance(backend, Backend):
+        return backend
+    return Backend(name=backend or "numpy", device=device, dtype=dtype)

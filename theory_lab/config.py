@@ -1,0 +1,97 @@
+"""Declarative run configurations, hashed for caching.
+
+A :class:`RunConfig` names a problem and an optimizer by registry name with their
+parameters, the horizon, batch size, seeds and backend.  Optimizer parameters may be
+*expressions in the problem's constants*, evaluated with sympy when the run starts, e.g.
+``{"name": "shb", "lr": "1/L", "beta": "(1 - 1/sqrt(kappa))**2"}``.  Symbols available:
+every key of ``problem.constants()`` plus ``T`` and ``M`` (batch size).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, replace
+
+import sympy
+
+from .validation import check_int
+
+
+def _canonical(obj) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def resolve(value, symbols: dict):
+    """Evaluate string expressions (recursively in dicts/lists) against ``symbols``."""
+    if isinstance(value, dict):
+        return {k: (v if k in ("kind", "name") else resolve(v, symbols)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(resolve(v, symbols) for v in value)
+    if isinstance(value, str):
+        names = {k: sympy.Float(v) if isinstance(v, float) else sympy.Integer(v)
+                 for k, v in symbols.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        try:
+            expr = sympy.sympify(value, locals={k: sympy.Symbol(k) for k in names})
+            out = expr.subs(names)
+            return float(out)
+        except (sympy.SympifyError, TypeError) as exc:
+            raise ValueError(
+                f"cannot evaluate parameter expression {value!r} with symbols {sorted(names)}: {exc}"
+            ) from None
+    return value
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One run: problem x optimizer x horizon x batch x seeds x backend."""
+
+    problem: dict
+    optimizer: dict
+    T: int
+    batch_size: int = 1
+    seeds: tuple = (0,)
+    n_checkpoints: int = 60
+    spacing: str = "log"
+    epsilon: float | None = None
+    stop_at_epsilon: bool = False
+    backend: str = "numpy"
+    device: str = "cpu"
+    dtype: str = "float64"
+    tags: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        check_int("T", self.T)
+        check_int("batch_size", self.batch_size)
+        if "name" not in self.problem or "name" not in self.optimizer:
+            raise ValueError("problem and optimizer specs need a 'name' key")
+        object.__setattr__(self, "seeds", tuple(int(s) for s in self.seeds))
+        if self.spacing not in ("log", "linear"):
+            raise ValueError(f"spacing must be 'log' or 'linear', got {self.spacing!r}")
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["seeds"] = list(self.seeds)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> RunConfig:
+        return cls(**d)
+
+    def hash(self) -> str:
+        """Stable 16-hex-digit hash of everything that changes the numbers."""
+        d = self.to_dict()
+        d.pop("tags")
+        return hashlib.sha256(_canonical(d).encode()).hexdigest()[:16]
+
+    def replace(self, **changes) -> RunConfig:
+        return replace(self, **changes)
+
+    def with_path(self, dotted: str, value) -> RunConfig:
+        """Copy with ``"problem.kappa"``-style dotted key set (one level deep into dicts)."""
+        head, _, tail = dotted.partition(".")
+        if not tail:
+            return self.replace(**{head: value})
+        sub = dict(getattr(self, head))
+        sub[tail] = value
+        return self.replace(**{head: sub})

@@ -1,0 +1,94 @@
+"""Optimizer registry: name -> factory.  Factories take hyperparameters and the horizon ``T``.
+
+Add a method with :func:`register`::
+
+    from theory_lab.optimizers import Optimizer, register
+
+    @register("my_method")
+    def my_method(lr, T=None):
+        def init(w0): return {"w": w0}
+        def step(state, grad, t): return {"w": state["w"] - lr * grad}
+        return Optimizer("my_method", init, step, {"lr": lr})
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+
+from ..schedules import equal_stages, ge_step_decay, multistage
+from .base import Optimizer
+from .heavy_ball import heavy_ball, sgd
+
+REGISTRY: dict[str, Callable[..., Optimizer]] = {}
+
+
+def register(name: str):
+    def deco(factory):
+        if name in REGISTRY and REGISTRY[name] is not factory:
+            raise ValueError(f"optimizer {name!r} is already registered")
+        REGISTRY[name] = factory
+        return factory
+
+    return deco
+
+
+@register("sgd")
+def sgd_factory(lr, T=None):
+    """SGD with a constant step or a schedule spec."""
+    return sgd(lr, T)
+
+
+@register("gd")
+def gd_factory(lr, T=None):
+    """Deterministic gradient descent (exact gradients)."""
+    return sgd(lr, T, oracle="exact")
+
+
+@register("shb")
+def shb_factory(lr, beta, T=None):
+    """Stochastic heavy ball with constant parameters (or a schedule spec for lr)."""
+    return heavy_ball(lr, beta, T)
+
+
+@register("hb")
+def hb_factory(lr, beta, T=None):
+    """Deterministic heavy ball (Polyak), exact gradients."""
+    return heavy_ball(lr, beta, T, oracle="exact")
+
+
+@register("multistage_shb")
+def multistage_shb(eta0, beta, T, n_stages=4, factor=2.0, stage_lengths=None):
+    """Multistage SHB (Pan et al. 2024, Alg. 1 [R]): equal stages, lr / factor per stage, fixed beta."""
+    lengths = stage_lengths or equal_stages(T, n_stages)
+    opt = heavy_ball(multistage(eta0, lengths, factor), beta, T)
+    return Optimizer("multistage_shb", opt.init, opt.step, opt.hyperparams)
+
+
+@register("step_decay_sgd")
+def step_decay_sgd(eta0, T):
+    """Step-decay SGD (Ge et al. 2019): log2(T) equal phases, halving each phase."""
+    opt = sgd(ge_step_decay(eta0, T), T)
+    return Optimizer("step_decay_sgd", opt.init, opt.step, opt.hyperparams)
+
+
+def available() -> dict[str, str]:
+    return {k: (inspect.getdoc(f) or "").splitlines()[0] for k, f in sorted(REGISTRY.items())}
+
+
+def make(name: str, T: int | None = None, **params) -> Optimizer:
+    if name not in REGISTRY:
+        raise ValueError(f"unknown optimizer {name!r}; available: {', '.join(sorted(REGISTRY))}")
+    factory = REGISTRY[name]
+    sig = inspect.signature(factory)
+    unknown = [k for k in params if k not in sig.parameters]
+    if unknown:
+        raise ValueError(
+            f"optimizer {name!r} has no parameter(s) {unknown}; it takes: {', '.join(sig.parameters)}"
+        )
+    if "T" in sig.parameters:
+        params["T"] = T
+    return factory(**params)
+
+
+__all__ = ["REGISTRY", "Optimizer", "available", "heavy_ball", "make", "register", "sgd"]

@@ -1,0 +1,178 @@
+r"""Run an optimizer on a problem over many seeds at once.
+
+Seeds are the leading array axis: the iterate is an ``(S, d)`` array and one step of
+the loop advances all ``S`` runs.  The runner records, at checkpoints (log- or
+linearly spaced, always including 0 and T), the suboptimality :math:`f(w_t) - f^\star`
+and the gradient norm :math:`\|\nabla f(w_t)\|`, counts samples and gradient
+evaluations, and flags divergence per seed with the step at which it happened (a
+diverged seed is frozen; its later metrics are NaN in the arrays and never plotted).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from . import __version__
+from .backends import get_backend, namespace, to_numpy
+from .config import RunConfig, resolve
+from .random import SeedStreams
+from .results import RunResult
+from .validation import check_int, check_positive
+
+
+def checkpoint_steps(T: int, n: int, spacing: str = "log") -> np.ndarray:
+    """Integer steps in [0, T], including both ends; ``n`` is a target count."""
+    T, n = check_int("T", T), check_int("n_checkpoints", n, minimum=2)
+    if spacing == "linear":
+        pts = np.linspace(0, T, n)
+    else:
+        pts = np.concatenate([[0], np.logspace(0, math.log10(T), n - 1)])
+    return np.unique(np.round(pts).astype(np.int64))
+
+
+def _mask_rows(xp, alive, arr):
+    shape = (arr.shape[0],) + (1,) * (arr.ndim - 1)
+    return xp.where(xp.reshape(alive, shape), arr, xp.zeros_like(arr))
+
+
+def run(
+    problem,
+    optimizer,
+    T: int,
+    seeds=(0,),
+    batch_size: int = 1,
+    n_checkpoints: int = 60,
+    spacing: str = "log",
+    epsilon: float | None = None,
+    stop_at_epsilon: bool = False,
+    backend=None,
+    divergence_factor: float = 1e12,
+) -> dict:
+    """Run ``optimizer`` on ``problem`` for ``T`` steps, vectorized over ``seeds``.
+
+    Returns a dict of host (numpy) arrays: ``steps`` (K,), ``suboptimality`` and
+    ``grad_norm`` (S, K), ``diverged_at`` (S,) (-1: never), ``hit_step`` (S,) (first step
+    with suboptimality <= ``epsilon``; -1: never; only if ``epsilon`` is given),
+    ``samples`` (K,) and ``grad_evals`` (K,) per seed, and ``wall_time``.
+    """
+    T = check_int("T", T)
+    batch_size = check_int("batch_size", batch_size)
+    seeds = [int(s) for s in seeds]
+    backend = get_backend(backend)
+    if epsilon is not None:
+        epsilon = check_positive("epsilon", epsilon)
+    prob = problem.to_backend(backend)
+    xp = backend.xp
+    S = len(seeds)
+    streams = SeedStreams(seeds, stream=0, backend=backend)
+    w0 = xp.broadcast_to(prob.w0[None, :], (S, prob.dim))
+    w0 = xp.asarray(w0, copy=True)
+    state = optimizer.init(w0)
+    exact = optimizer.oracle == "exact"
+
+    steps = checkpoint_steps(T, n_checkpoints, spacing)
+    K = len(steps)
+    subopt = np.full((S, K), np.nan)
+    gnorm = np.full((S, K), np.nan)
+    diverged_at = np.full(S, -1, dtype=np.int64)
+    hit_step = np.full(S, -1, dtype=np.int64)
+    alive = xp.ones(S, dtype=xp.bool)
+    ref = float(to_numpy(xp.sum(prob.w0 * prob.w0))) + prob.dim
+    threshold = divergence_factor * ref
+    f_star = prob.f_star
+
+    def record(k, w, alive_host):
+        f = to_numpy(prob.value(w)) - f_star
+        g = to_numpy(xp.linalg.vector_norm(prob.gradient(w), axis=-1))
+        subopt[:, k] = np.where(alive_host, f, np.nan)
+        gnorm[:, k] = np.where(alive_host, g, np.nan)
+
+    alive_host = np.ones(S, dtype=bool)
+    k = 0
+    t_start = time.perf_counter()
+    last_t = T
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(T + 1):
+            w = state["w"]
+            if k < K and steps[k] == t:
+                record(k, w, alive_host)
+                k += 1
+            if epsilon is not None:
+                f = to_numpy(prob.value(w)) - f_star
+                new_hit = (hit_step < 0) & alive_host & (f <= epsilon)
+                hit_step[new_hit] = t
+                if stop_at_epsilon and np.all((hit_step >= 0) | ~alive_host):
+                    last_t = t
+                    break
+            if t == T:
+                break
+            q = optimizer.query(state)
+            g = prob.gradient(q) if exact else prob.stochastic_gradient(q, batch_size, streams)
+            state = optimizer.step(state, g, t)
+            w = state["w"]
+            sq = xp.sum(w * w, axis=-1)
+            bad = xp.logical_and(alive, xp.logical_not(sq <= threshold))  # NaN-safe
+            if bool(xp.any(bad)):
+                bad_host = to_numpy(bad).astype(bool)
+                diverged_at[bad_host] = t + 1
+                alive = xp.logical_and(alive, xp.logical_not(bad))
+                alive_host = alive_host & ~bad_host
+                state = {key: _mask_rows(xp, alive, v) for key, v in state.items()}
+                if not alive_host.any():
+                    last_t = t + 1
+                    break
+    wall = time.perf_counter() - t_start
+    per_step_samples = 0 if exact else batch_size
+    return {
+        "steps": steps,
+        "suboptimality": subopt,
+        "grad_norm": gnorm,
+        "diverged_at": diverged_at,
+        "hit_step": hit_step,
+        "samples": steps * per_step_samples,
+        "grad_evals": steps.copy(),
+        "last_step": last_t,
+        "wall_time": wall,
+    }
+
+
+def build(config: RunConfig):
+    """Problem and optimizer of ``config``, with parameter expressions resolved."""
+    import problems
+
+    from . import optimizers
+
+    pspec = dict(config.problem)
+    prob = problems.make(pspec.pop("name"), **pspec)
+    symbols = {**prob.constants(), "T": config.T, "M": config.batch_size}
+    ospec = resolve(dict(config.optimizer), symbols)
+    opt = optimizers.make(ospec.pop("name"), T=config.T, **ospec)
+    return prob, opt
+
+
+def run_config(config: RunConfig) -> RunResult:
+    """Run one :class:`RunConfig` and package the outcome with its provenance."""
+    prob, opt = build(config)
+    backend = get_backend(config.backend, config.device, config.dtype)
+    out = run(
+        prob, opt, config.T, seeds=config.seeds, batch_size=config.batch_size,
+        n_checkpoints=config.n_checkpoints, spacing=config.spacing, epsilon=config.epsilon,
+        stop_at_epsilon=config.stop_at_epsilon, backend=backend,
+    )
+    meta = {
+        "config_hash": config.hash(),
+        "version": __version__,
+        **backend.describe(),
+        "constants": prob.constants(),
+        "optimizer": {"name": opt.name, **opt.hyperparams},
+        "wall_time": out.pop("wall_time"),
+        "last_step": out.pop("last_step"),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    return RunResult(config=config.to_dict(), meta=meta, **out)
+
+
+__all__ = ["build", "checkpoint_steps", "namespace", "run", "run_config"]
