@@ -50,6 +50,7 @@ def run(
     stop_at_epsilon: bool = False,
     backend=None,
     divergence_factor: float = 1e12,
+    inplace: bool = True,
 ) -> dict:
     """Run ``optimizer`` on ``problem`` for ``T`` steps, vectorized over ``seeds``.
 
@@ -57,6 +58,7 @@ def run(
     ``grad_norm`` (S, K), ``diverged_at`` (S,) (-1: never), ``hit_step`` (S,) (first step
     with suboptimality <= ``epsilon``; -1: never; only if ``epsilon`` is given),
     ``samples`` (K,) and ``grad_evals`` (K,) per seed, and ``wall_time``.
+    ``inplace`` lets the optimizer reuse its buffers (``Optimizer.step_inplace``).
     """
     T = check_int("T", T)
     batch_size = check_int("batch_size", batch_size)
@@ -72,6 +74,7 @@ def run(
     w0 = xp.asarray(w0, copy=True)
     state = optimizer.init(w0)
     exact = optimizer.oracle == "exact"
+    step = optimizer.step_inplace if (inplace and optimizer.step_inplace) else optimizer.step
 
     steps = checkpoint_steps(T, n_checkpoints, spacing)
     K = len(steps)
@@ -111,7 +114,7 @@ def run(
                 break
             q = optimizer.query(state)
             g = prob.gradient(q) if exact else prob.stochastic_gradient(q, batch_size, streams)
-            state = optimizer.step(state, g, t)
+            state = step(state, g, t)
             w = state["w"]
             sq = xp.sum(w * w, axis=-1)
             bad = xp.logical_and(alive, xp.logical_not(sq <= threshold))  # NaN-safe

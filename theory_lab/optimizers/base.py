@@ -10,6 +10,11 @@ current iterate.  ``step`` never mutates its input.  ``query(state)`` is where t
 gradient is evaluated (``state["w"]`` unless the method extrapolates, e.g. Nesterov).
 ``oracle`` is ``"stochastic"`` (mini-batch gradients) or ``"exact"`` (deterministic
 methods such as GD and heavy ball).
+
+``step_inplace`` (optional) is the same transition with donated buffers, as in JAX's
+buffer donation: it may overwrite ``state``'s arrays and ``grad`` and returns the new
+state.  The runner uses it when it owns every buffer (it always does); it must agree
+with ``step`` to rounding, which the tests check.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ class Optimizer:
     hyperparams: dict = field(default_factory=dict)
     oracle: str = "stochastic"
     query: Callable = _query_w
+    step_inplace: Callable | None = None
 
     def __post_init__(self):
         if self.oracle not in ("stochastic", "exact"):
