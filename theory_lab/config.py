@@ -18,8 +18,19 @@ import sympy
 from .validation import check_int
 
 
+def _plain(obj):
+    """numpy scalars -> Python scalars, recursively, so equal configs hash equally."""
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if hasattr(obj, "item") and getattr(obj, "shape", None) == ():
+        return obj.item()
+    return obj
+
+
 def _canonical(obj) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+    return json.dumps(_plain(obj), sort_keys=True, separators=(",", ":"), default=str)
 
 
 def resolve(value, symbols: dict):
@@ -88,10 +99,16 @@ class RunConfig:
         return replace(self, **changes)
 
     def with_path(self, dotted: str, value) -> RunConfig:
-        """Copy with ``"problem.kappa"``-style dotted key set (one level deep into dicts)."""
-        head, _, tail = dotted.partition(".")
-        if not tail:
+        """Copy with a dotted key set, e.g. ``"problem.kappa"`` or ``"optimizer.lr.eta"``."""
+        head, *path = dotted.split(".")
+        if not path:
             return self.replace(**{head: value})
-        sub = dict(getattr(self, head))
-        sub[tail] = value
-        return self.replace(**{head: sub})
+
+        def put(d, keys):
+            if not isinstance(d, dict):
+                raise ValueError(f"cannot set {dotted!r}: {d!r} is not a dict")
+            out = dict(d)
+            out[keys[0]] = value if len(keys) == 1 else put(d.get(keys[0], {}), keys[1:])
+            return out
+
+        return self.replace(**{head: put(getattr(self, head), path)})

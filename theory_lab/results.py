@@ -72,7 +72,7 @@ class RunResult:
         df["backend"] = self.meta.get("backend")
         df["version"] = self.meta.get("version")
         for k, v in self.config.get("tags", {}).items():
-            df[k] = v
+            df[k] = v if isinstance(v, (str, int, float, bool, type(None))) else json.dumps(v)
         return df
 
     # -- storage -------------------------------------------------------------------
