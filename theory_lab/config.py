@@ -29,8 +29,19 @@ def _plain(obj):
     return obj
 
 
+def _hash_form(obj):
+    """Integral floats as ints, so ``kappa=10`` and ``kappa=10.0`` share a cache entry."""
+    if isinstance(obj, dict):
+        return {k: _hash_form(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_hash_form(v) for v in obj]
+    if isinstance(obj, float) and obj.is_integer() and abs(obj) < 2**53:
+        return int(obj)
+    return obj
+
+
 def _canonical(obj) -> str:
-    return json.dumps(_plain(obj), sort_keys=True, separators=(",", ":"), default=str)
+    return json.dumps(_hash_form(_plain(obj)), sort_keys=True, separators=(",", ":"), default=str)
 
 
 def resolve(value, symbols: dict):

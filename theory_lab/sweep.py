@@ -65,9 +65,8 @@ Caching rules
 A config's cache key is :meth:`RunConfig.hash`: everything that changes the numbers
 (problem, optimizer, horizon, batch, seeds, backend, dtype, ...) but not ``tags`` and not
 the package version.  Delete the store (:meth:`ResultStore.clear`) after changing code that
-changes the numbers.  Note that the hash is of the JSON of the config, so ``kappa=10`` and
-``kappa=10.0`` are different keys (same numbers, two cache entries): write grids with
-consistent types.
+changes the numbers.  The hash reads integral floats as ints and numpy scalars as Python
+scalars, so ``kappa=10``, ``kappa=10.0`` and ``np.float64(10)`` share one cache entry.
 """
 
 from __future__ import annotations
