@@ -11,8 +11,9 @@ from theory_lab.runner import checkpoint_steps, run
 
 def test_checkpoints_include_ends_and_are_sorted():
     for spacing in ("log", "linear"):
-        s = checkpoint_steps(1000, 40, spacing)
-        assert s[0] == 0 and s[-1] == 1000 and np.all(np.diff(s) > 0)
+        for n in (2, 3, 40):
+            s = checkpoint_steps(1000, n, spacing)
+            assert s[0] == 0 and s[-1] == 1000 and np.all(np.diff(s) > 0), (spacing, n, s)
 
 
 def test_records_counts_and_metrics():

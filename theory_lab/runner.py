@@ -29,8 +29,9 @@ def checkpoint_steps(T: int, n: int, spacing: str = "log") -> np.ndarray:
     if spacing == "linear":
         pts = np.linspace(0, T, n)
     else:
-        pts = np.concatenate([[0], np.logspace(0, math.log10(T), n - 1)])
-    return np.unique(np.round(pts).astype(np.int64))
+        pts = np.concatenate([[0], np.logspace(0, math.log10(T), max(n - 1, 2))])
+    pts = np.round(pts).astype(np.int64)
+    return np.unique(np.concatenate([pts, [0, T]]))
 
 
 def _mask_rows(xp, alive, arr):
