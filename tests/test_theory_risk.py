@@ -29,15 +29,16 @@ from theory_lab.theory import (
 S = 400
 
 
-def _mc(problem, opt, T, M, n_checkpoints=11):
-    out = run(problem, opt, T, seeds=range(S), batch_size=M, n_checkpoints=n_checkpoints, spacing="linear")
+def _mc(problem, opt, T, M, n_checkpoints=11, n_seeds=S):
+    out = run(problem, opt, T, seeds=range(n_seeds), batch_size=M, n_checkpoints=n_checkpoints,
+              spacing="linear")
     assert np.all(out["diverged_at"] < 0)
     f = out["suboptimality"]
-    return out["steps"], f.mean(axis=0), f.std(axis=0, ddof=1) / np.sqrt(S)
+    return out["steps"], f.mean(axis=0), f.std(axis=0, ddof=1) / np.sqrt(n_seeds)
 
 
-def _check(problem, opt, schedule, beta, M, T):
-    steps, mean, se = _mc(problem, opt, T, M)
+def _check(problem, opt, schedule, beta, M, T, n_seeds=S):
+    steps, mean, se = _mc(problem, opt, T, M, n_seeds=n_seeds)
     exact = expected_risk_for(problem, schedule, beta, M, T, steps=steps)
     assert exact[0] == pytest.approx(problem.constants()["f0"], rel=1e-12)
     z = np.abs(mean - exact)[1:] / (se[1:] + 1e-300)
@@ -84,7 +85,8 @@ def test_exact_risk_least_squares_oracle():
     # iterate-dependent noise of the Gaussian least-squares oracle, included exactly
     p = problems.anisotropic_quadratic(d=8, kappa=20.0, spectrum="log_uniform", noise="least_squares", sigma=0.5, seed=1)
     M, T, beta = 2, 150, 0.5
-    steps, mean, se, exact = _check(p, heavy_ball(0.3, beta), 0.3, beta, M, T)
+    # 1600 seeds: enough power to reject the additive-only model by 10 standard errors
+    steps, mean, se, exact = _check(p, heavy_ball(0.3, beta), 0.3, beta, M, T, n_seeds=1600)
     # the additive-only recursion (noise frozen at w*) is rejected: the extra term matters here
     ev, x0 = np.asarray(p.eigenvalues), p.eigen_coordinates(np.asarray(p.w0))
     additive = expected_risk(ev, x0, 0.3, beta, p.noise.eigen_variances(ev, M), T, steps=steps)

@@ -71,8 +71,8 @@ def run(
     xp = backend.xp
     S = len(seeds)
     streams = SeedStreams(seeds, stream=0, backend=backend)
-    w0 = xp.broadcast_to(prob.w0[None, :], (S, prob.dim))
-    w0 = xp.asarray(w0, copy=True)
+    # a fresh row-major (S, d) array (broadcast_to + copy can come back column-major)
+    w0 = prob.w0[None, :] + xp.zeros((S, prob.dim), dtype=prob.w0.dtype)
     state = optimizer.init(w0)
     exact = optimizer.oracle == "exact"
     step = optimizer.step_inplace if (inplace and optimizer.step_inplace) else optimizer.step

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from dataclasses import replace
 
 from ..schedules import equal_stages, ge_step_decay, multistage
 from .base import Optimizer
@@ -61,15 +62,13 @@ def hb_factory(lr, beta, T=None):
 def multistage_shb(eta0, beta, T, n_stages=4, factor=2.0, stage_lengths=None):
     """Multistage SHB (Pan et al. 2024, Alg. 1 [R]): equal stages, lr / factor per stage, fixed beta."""
     lengths = stage_lengths or equal_stages(T, n_stages)
-    opt = heavy_ball(multistage(eta0, lengths, factor), beta, T)
-    return Optimizer("multistage_shb", opt.init, opt.step, opt.hyperparams)
+    return replace(heavy_ball(multistage(eta0, lengths, factor), beta, T), name="multistage_shb")
 
 
 @register("step_decay_sgd")
 def step_decay_sgd(eta0, T):
     """Step-decay SGD (Ge et al. 2019): log2(T) equal phases, halving each phase."""
-    opt = sgd(ge_step_decay(eta0, T), T)
-    return Optimizer("step_decay_sgd", opt.init, opt.step, opt.hyperparams)
+    return replace(sgd(ge_step_decay(eta0, T), T), name="step_decay_sgd")
 
 
 def available() -> dict[str, str]:
