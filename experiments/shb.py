@@ -93,15 +93,13 @@ def kappa_scaling_configs(kappas, eps=1e-3, d=50, batch_size=10**9, seeds=range(
 def predicted_iterations(config: RunConfig, eps: float) -> int:
     """Exact iterations to ``eps`` of the noiseless recursion (theory, no sampling)."""
     from theory_lab.runner import build
-    from theory_lab.theory.quadratic_risk import expected_risk
+    from theory_lab.theory.quadratic_risk import first_step_below
 
     prob, opt = build(config)
     hp = opt.hyperparams
     coords0 = prob.eigen_coordinates(prob._host["w0"] - prob._host["w_star"])
-    risk = expected_risk(prob._eig_host, coords0, hp["lr"]["eta"], hp.get("beta", 0.0),
-                         np.zeros(prob.dim), config.T)
-    hit = np.flatnonzero(risk <= eps)
-    return int(hit[0]) if hit.size else -1
+    return first_step_below(prob._eig_host, coords0, hp["lr"]["eta"], hp.get("beta", 0.0), eps,
+                            config.T)
 
 
 def measure_kappa_scaling(kappas, eps=1e-3, store=STORE, n_jobs=1, **kw) -> KappaScaling:

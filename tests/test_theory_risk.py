@@ -134,3 +134,18 @@ def test_expected_risk_broadcasts_over_problems():
         expected_risk(ev[0], x0, 0.5, 1.0, 0.0, 10)
     with pytest.raises(ValueError):
         expected_risk(ev[0], x0, 0.5, 0.0, 0.0, 10, steps=[11])
+
+
+@pytest.mark.parametrize(("eta", "beta"), [(0.9, 0.0), (0.5, 0.7), (1.0, (1 - 1 / np.sqrt(20)) ** 2)])
+def test_noiseless_closed_form_equals_recursion(eta, beta):
+    from theory_lab.theory import first_step_below, noiseless_risk
+
+    ev = np.geomspace(1.0, 0.05, 7)
+    x0 = np.linspace(-1.0, 1.0, 7)
+    steps = np.arange(0, 400)
+    rec = expected_risk(ev, x0, eta, beta, np.zeros(7), 399, steps=steps)
+    closed = noiseless_risk(ev, x0, eta, beta, steps)
+    assert np.allclose(closed, rec, rtol=1e-9, atol=1e-300)
+    eps = float(rec[200]) * (1 + 1e-6)  # off the rounding tie at step 200
+    t = first_step_below(ev, x0, eta, beta, eps, 399)
+    assert t == int(np.flatnonzero(rec <= eps)[0])

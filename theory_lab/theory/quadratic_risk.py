@@ -60,7 +60,7 @@ import numpy as np
 
 from ..backends import to_numpy
 from ..schedules import Schedule, constant, make_schedule
-from ..validation import check_int, check_momentum, check_spectrum
+from ..validation import check_int, check_momentum, check_positive, check_spectrum
 from .heavy_ball import matrix_power, stationary_covariance, stationary_covariance_expr
 
 
@@ -240,6 +240,51 @@ def expected_risk_stagewise(
     if return_parts:
         return {"total": bias + var, "bias": bias, "variance": var}
     return bias + var
+
+
+def noiseless_risk(eigenvalues, coords0, eta: float, beta: float, steps) -> np.ndarray:
+    r"""Exact :math:`f(w_t) - f^\star` of deterministic heavy ball / GD at the given steps.
+
+    With constant :math:`(\eta, \beta)` and :math:`w_{-1} = w_0`, each eigen-coordinate is
+    :math:`x_t = e_1^\top A^t (x_0, x_0)^\top = (h_t - \beta h_{t-1})\, x_0` (closed form of
+    :math:`A^t`, :func:`theory_lab.theory.heavy_ball.matrix_power`), so
+
+    .. math::
+        f(w_t) - f^\star = \tfrac12 \sum_i \lambda_i x_{0,i}^2 (h_t - \beta h_{t-1})^2 ,
+
+    evaluated for all ``steps`` at once (vectorized, no loop over :math:`t`).  Equals
+    :func:`expected_risk` with zero noise.
+
+    Parameters
+    ----------
+    eigenvalues, coords0 : arrays (d,)
+    eta, beta : step size and momentum
+    steps : array of int >= 0
+    """
+    lam = check_spectrum(eigenvalues)
+    x0 = np.asarray(coords0, dtype=float)
+    steps = np.asarray(steps, dtype=np.int64)
+    out = np.empty(steps.shape, dtype=float)
+    flat, res = steps.ravel(), out.reshape(-1)
+    chunk = max(1, (1 << 21) // lam.size)
+    for i in range(0, flat.size, chunk):
+        t = flat[i:i + chunk, None]
+        pos = np.maximum(t, 1)
+        A = matrix_power(eta, beta, lam[None, :], pos)
+        x = np.where(t == 0, 1.0, A[..., 0, 0] + A[..., 0, 1])  # e1^T A^t (1, 1)^T
+        res[i:i + chunk] = 0.5 * np.sum(lam * (x0 * x) ** 2, axis=-1)
+    return out
+
+
+def first_step_below(eigenvalues, coords0, eta: float, beta: float, eps: float, T: int) -> int:
+    """First ``t <= T`` with :func:`noiseless_risk` ``<= eps`` (``-1`` if none)."""
+    eps = check_positive("eps", eps)
+    for start in range(0, T + 1, 1 << 14):
+        steps = np.arange(start, min(T, start + (1 << 14) - 1) + 1)
+        hit = np.flatnonzero(noiseless_risk(eigenvalues, coords0, eta, beta, steps) <= eps)
+        if hit.size:
+            return int(steps[hit[0]])
+    return -1
 
 
 def _problem_arrays(problem):
