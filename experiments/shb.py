@@ -97,9 +97,8 @@ def predicted_iterations(config: RunConfig, eps: float) -> int:
 
     prob, opt = build(config)
     hp = opt.hyperparams
-    coords0 = prob.eigen_coordinates(prob._host["w0"] - prob._host["w_star"])
-    return first_step_below(prob._eig_host, coords0, hp["lr"]["eta"], hp.get("beta", 0.0), eps,
-                            config.T)
+    return first_step_below(prob.spectrum, prob.initial_error_coordinates(), hp["lr"]["eta"],
+                            hp.get("beta", 0.0), eps, config.T)
 
 
 def measure_kappa_scaling(kappas, eps=1e-3, store=STORE, n_jobs=1, **kw) -> KappaScaling:
@@ -173,7 +172,7 @@ def trajectory_bound(prob, schedule, beta, sigma, M, steps) -> np.ndarray:
         n = sum(1 for s in starts if s < t)
         ends = starts[1:n] + [t]
         lengths = [e - s for s, e in zip(starts[:n], ends, strict=True)]
-        out[k] = stagewise_bound(prob._eig_host, values[:n], lengths, beta, sigma, M, f0,
+        out[k] = stagewise_bound(prob.spectrum, values[:n], lengths, beta, sigma, M, f0,
                                  noise=prob.noise.kind)["total"]
     return out
 

@@ -108,6 +108,15 @@ class Quadratic:
     def stochastic_gradient(self, w, batch_size, streams):
         return self.noise.stochastic_gradient(self, w, batch_size, streams)
 
+    @property
+    def spectrum(self) -> np.ndarray:
+        """Eigenvalues of H as a host numpy array (for theory code)."""
+        return self._eig_host
+
+    def initial_error_coordinates(self) -> np.ndarray:
+        r""":math:`w_0 - w^\star` in the eigenbasis of H (host numpy; for theory code)."""
+        return self.eigen_coordinates(self._host["w0"] - self._host["w_star"])
+
     def eigen_coordinates(self, v):
         """Coordinates of ``v`` (host numpy, shape (d,)) in the eigenbasis of H."""
         Q = self._host["rotation"]
@@ -124,7 +133,7 @@ class Quadratic:
             "kappa": L / mu,
             "trace_H": float(ev.sum()),
             "f_star": self.f_star,
-            "f0": float(0.5 * np.sum(ev * self.eigen_coordinates(self._host["w0"] - self._host["w_star"]) ** 2)),
+            "f0": float(0.5 * np.sum(ev * self.initial_error_coordinates() ** 2)),
             **self.noise.describe(),
         }
 

@@ -58,7 +58,6 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..backends import to_numpy
 from ..schedules import Schedule, constant, make_schedule
 from ..validation import check_int, check_momentum, check_positive, check_spectrum
 from .heavy_ball import matrix_power, stationary_covariance, stationary_covariance_expr
@@ -288,10 +287,7 @@ def first_step_below(eigenvalues, coords0, eta: float, beta: float, eps: float, 
 
 
 def _problem_arrays(problem):
-    ev = np.asarray(to_numpy(problem.eigenvalues), dtype=float)
-    w0 = np.asarray(to_numpy(problem.w0), dtype=float)
-    ws = np.asarray(to_numpy(problem.w_star), dtype=float)
-    return ev, problem.eigen_coordinates(w0 - ws)
+    return problem.spectrum, problem.initial_error_coordinates()
 
 
 def expected_risk_for(
