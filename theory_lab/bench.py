@@ -23,6 +23,8 @@ hits both sides of a ratio alike.  Results go to ``bench.json`` and ``bench.md``
 from __future__ import annotations
 
 import argparse
+import functools
+import importlib
 import json
 import os
 import platform
@@ -34,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, kernels
+from . import __version__, benches, kernels
 from .optimizers import heavy_ball
 from .random import SeedStreams
 from .runner import run
@@ -357,11 +359,14 @@ def main(argv=None) -> dict:
     print(f"theory-lab bench ({mode}): {machine['cpu_model']}, {machine['usable_cpus']} CPUs, "
           f"numpy {machine['numpy']}, torch {machine['torch']}", flush=True)
     results = []
-    for section in (
+    sections = [
         lambda: bench_update(cfg["d"], cfg["repeats"], cfg["warmup"]),
         lambda: bench_seeds(cfg["seeds"], cfg["run_d"], cfg["T"], cfg["run_repeats"]),
-        bench_gpu,
-    ):
+    ]
+    for name in benches.SECTIONS:  # the research lines' sections: bench(mode) -> lines
+        sections.append(functools.partial(importlib.import_module(name).bench, mode))
+    sections.append(bench_gpu)
+    for section in sections:
         for line in section():
             _print_line(line)
             results.append(line)
