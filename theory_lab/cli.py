@@ -5,7 +5,7 @@ Subcommands::
     theory-lab list problems|optimizers
     theory-lab run --problem quadratic -p d=100 -p kappa=1e3 --optimizer shb \\
         -o lr=1/L -o "beta=(1-1/sqrt(kappa))**2" --T 1000 --batch-size 8 --seeds 0:16 \\
-        [--epsilon 1e-3] [--out results/run.npz] [--backend numpy --device cpu --dtype float64]
+        [--epsilon 1e-3] [--out results/run.npz] [--backend numpy --device cpu --dtype float64 --rng host]
     theory-lab sweep config.json [--cache results/cache] [--n-jobs 2] \\
         [--engine joblib|sequential|dask] [--dask-address tcp://...]
     theory-lab plot RESULT.npz [RESULT2.npz ...] --out NAME [--outdir figures] \\
@@ -185,6 +185,7 @@ def cmd_run(args) -> int:
         backend=args.backend,
         device=args.device,
         dtype=args.dtype,
+        rng=args.rng,
     )
     result = run_config(config)
     print_run_summary(result)
@@ -377,6 +378,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", default="numpy")
     p.add_argument("--device", default="cpu")
     p.add_argument("--dtype", default="float64")
+    p.add_argument("--rng", default="host", choices=("host", "device"),
+                   help="draw noise on the host (same numbers on every backend) or on the device")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("sweep", help="run a grid of configs from a JSON file")

@@ -64,6 +64,10 @@ def resolve(value, symbols: dict):
     return value
 
 
+#: Fields added after the first release, with their defaults (see :meth:`RunConfig.hash`).
+_LATER_FIELDS = {"rng": "host"}
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """One run: problem x optimizer x horizon x batch x seeds x backend."""
@@ -80,6 +84,7 @@ class RunConfig:
     backend: str = "numpy"
     device: str = "cpu"
     dtype: str = "float64"
+    rng: str = "host"
     tags: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -90,6 +95,8 @@ class RunConfig:
         object.__setattr__(self, "seeds", tuple(int(s) for s in self.seeds))
         if self.spacing not in ("log", "linear"):
             raise ValueError(f"spacing must be 'log' or 'linear', got {self.spacing!r}")
+        if self.rng not in ("host", "device"):
+            raise ValueError(f"rng must be 'host' or 'device', got {self.rng!r}")
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -104,6 +111,10 @@ class RunConfig:
         """Stable 16-hex-digit hash of everything that changes the numbers."""
         d = self.to_dict()
         d.pop("tags")
+        # fields added after 0.1 enter the hash only when set, so existing caches stay valid
+        for key, default in _LATER_FIELDS.items():
+            if d.get(key) == default:
+                d.pop(key)
         return hashlib.sha256(_canonical(d).encode()).hexdigest()[:16]
 
     def replace(self, **changes) -> RunConfig:

@@ -52,6 +52,7 @@ def run(
     backend=None,
     divergence_factor: float = 1e12,
     inplace: bool = True,
+    rng: str = "host",
 ) -> dict:
     """Run ``optimizer`` on ``problem`` for ``T`` steps, vectorized over ``seeds``.
 
@@ -60,6 +61,8 @@ def run(
     with suboptimality <= ``epsilon``; -1: never; only if ``epsilon`` is given),
     ``samples`` (K,) and ``grad_evals`` (K,) per seed, and ``wall_time``.
     ``inplace`` lets the optimizer reuse its buffers (``Optimizer.step_inplace``).
+    ``rng`` is the :class:`~theory_lab.random.SeedStreams` source: ``"host"`` (same numbers
+    on every backend) or ``"device"`` (drawn on the GPU, no host-to-device copies).
     """
     T = check_int("T", T)
     batch_size = check_int("batch_size", batch_size)
@@ -70,7 +73,7 @@ def run(
     prob = problem.to_backend(backend)
     xp = backend.xp
     S = len(seeds)
-    streams = SeedStreams(seeds, stream=0, backend=backend)
+    streams = SeedStreams(seeds, stream=0, backend=backend, source=rng)
     # a fresh row-major (S, d) array (broadcast_to + copy can come back column-major)
     w0 = prob.w0[None, :] + xp.zeros((S, prob.dim), dtype=prob.w0.dtype)
     state = optimizer.init(w0)
@@ -164,12 +167,13 @@ def run_config(config: RunConfig) -> RunResult:
     out = run(
         prob, opt, config.T, seeds=config.seeds, batch_size=config.batch_size,
         n_checkpoints=config.n_checkpoints, spacing=config.spacing, epsilon=config.epsilon,
-        stop_at_epsilon=config.stop_at_epsilon, backend=backend,
+        stop_at_epsilon=config.stop_at_epsilon, backend=backend, rng=config.rng,
     )
     meta = {
         "config_hash": config.hash(),
         "version": __version__,
         **backend.describe(),
+        "rng": config.rng,
         "constants": prob.constants(),
         "optimizer": {"name": opt.name, **opt.hyperparams},
         "wall_time": out.pop("wall_time"),
