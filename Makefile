@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv test figures fig-shb bench lint clean-cache
+.PHONY: venv test figures fig-shb bench large lint clean-cache
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ fig-shb: venv
 
 bench: venv
 	$(PY) -m theory_lab.bench
+
+# large instances on a GPU (torch, CUDA, float32, noise drawn on the device); prints throughput
+large: venv
+	$(PY) -m theory_lab.large
 
 lint: venv
 	$(VENV)/bin/ruff check .
