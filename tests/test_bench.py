@@ -34,3 +34,15 @@ def test_bench_quick_writes_report(tmp_path):
     assert "| measurement | ours | reference | ratio | target | result |" in md
     # one printed line per measurement
     assert proc.stdout.count("ratio") >= len(names) - 1
+
+
+def test_device_section_runs_on_cpu_tensors():
+    """The GPU section's code path, exercised on torch-CPU tensors (small d)."""
+    import pytest
+
+    pytest.importorskip("torch")
+    from theory_lab.bench import bench_device
+
+    lines = bench_device("cpu", 1 << 14, repeats=3, warmup=1, dtype="float32")
+    assert [ln["unit"] for ln in lines] == ["ms", "GB/s"]
+    assert all(ln["ratio"] > 0 and ln["status"] in ("pass", "fail") for ln in lines)

@@ -11,7 +11,8 @@ r"""Performance bench: ratios against references measured in the same run.
    :math:`w, v`) per call, against ``np.copyto``'s :math:`2 \cdot 8 d` bytes per call;
 3. 64 seeds in one vectorized :func:`theory_lab.runner.run` call against 64 sequential
    one-seed runs (SHB, anisotropic noise, :math:`d = 1000`);
-4. GPU sizes: skipped without CUDA (added by issue 6).
+4. on a GPU (skipped without CUDA): 1 and 2 at :math:`d = 10^8` float32 on the device;
+5. the research lines' sections (:mod:`theory_lab.benches`).
 
 Timings are medians of repeats after warm-up (``time.perf_counter``).  The
 candidates are interleaved within every repeat and each ratio is the median of the
@@ -288,14 +289,66 @@ def bench_seeds(n_seeds: int, d: int, T: int, repeats: int) -> list[dict]:
 
 
 # -- 4: GPU ------------------------------------------------------------------------------
-def bench_gpu() -> list[dict]:
+def _synced(torch, device: str, fn):
+    """``fn`` followed by a device synchronization, so wall time covers the kernels."""
+    if not device.startswith("cuda"):
+        return fn
+
+    def call():
+        fn()
+        torch.cuda.synchronize(device)
+
+    return call
+
+
+def bench_device(device: str, d: int, repeats: int, warmup: int, dtype: str = "float32") -> list[dict]:
+    """SHB step on a torch device: ours vs ``torch.optim.SGD(momentum)``, and bandwidth vs a copy.
+
+    Ours is the optimizer's ``step_inplace`` on tensors (in-place torch ops, see
+    :mod:`theory_lab.kernels`); the reference is ``torch.optim.SGD`` on the same tensors
+    (``foreach`` implementation, the default on CUDA).  Bytes per step as in section 2:
+    five vectors of ``d`` elements; the copy moves two.
+    """
+    torch = _torch()
+    tdtype = getattr(torch, dtype)
+    gen = torch.Generator(device=device).manual_seed(0)
+    w0 = torch.rand((1, d), generator=gen, device=device, dtype=tdtype) * 2 - 1
+    grad = torch.rand((1, d), generator=gen, device=device, dtype=tdtype) * w0
+    opt = heavy_ball(LR, BETA)
+    state = opt.init(w0.clone())
+    p = w0[0].clone()
+    p.grad = grad[0].clone()
+    topt = torch.optim.SGD([p], lr=LR, momentum=BETA)
+    dst = torch.empty_like(w0)
+
+    def ours():
+        nonlocal state
+        state = opt.step_inplace(state, grad, 0)
+
+    t = _interleaved({k: _synced(torch, device, f) for k, f in
+                      {"ours": ours, "torch": topt.step, "copy": lambda: dst.copy_(w0)}.items()},
+                     repeats, warmup)
+    med = {k: statistics.median(v) for k, v in t.items()}
+    item = torch.finfo(tdtype).bits // 8
+    return [
+        _line(f"SHB step d={d:.0e} {dtype} on {device}: step_inplace vs torch.optim.SGD(momentum)",
+              med["ours"] * 1e3, med["torch"] * 1e3, "ms", _paired_ratio(t["torch"], t["ours"]), 1.0,
+              info="ratio = torch time / our time"),
+        _line(f"SHB update bandwidth on {device} (5 vectors) vs a device copy (2 vectors)",
+              5 * item * d / med["ours"] * 1e-9, 2 * item * d / med["copy"] * 1e-9, "GB/s",
+              _paired_ratio([5 * x for x in t["copy"]], [2 * x for x in t["ours"]]), 0.5,
+              info="ratio = our bytes/s / copy bytes/s; target: within 2x"),
+    ]
+
+
+def bench_gpu(mode: str = "full") -> list[dict]:
+    """Section 1-2 at large size on the GPU (d = 10^8 float32), when there is one."""
     torch = _torch()
     if torch is None or not torch.cuda.is_available():
-        reason = "skipped: torch.cuda is not available"
-    else:
-        reason = "skipped: GPU sizes are added by issue 6"
-    return [{"name": "GPU section", "status": "skip", "info": reason, "ours": None,
-             "reference": None, "unit": None, "ratio": None, "target": None}]
+        return [{"name": "GPU section", "status": "skip", "info": "skipped: torch.cuda is not available",
+                 "ours": None, "reference": None, "unit": None, "ratio": None, "target": None}]
+    d, repeats = (10**8, 21) if mode == "full" else (1 << 20, 5)
+    return bench_device("cuda", d, repeats, warmup=3)
 
 
 # -- output ------------------------------------------------------------------------------
@@ -365,7 +418,7 @@ def main(argv=None) -> dict:
     ]
     for name in benches.SECTIONS:  # the research lines' sections: bench(mode) -> lines
         sections.append(functools.partial(importlib.import_module(name).bench, mode))
-    sections.append(bench_gpu)
+    sections.append(functools.partial(bench_gpu, mode))
     for section in sections:
         for line in section():
             _print_line(line)
