@@ -56,7 +56,7 @@ def make(name: str, **params):
 register("quadratic")(anisotropic_quadratic)
 
 # the research lines' problem modules register themselves on import
-from . import distributed, matrix, separable  # noqa: E402,F401
+from . import distributed, heterogeneous, manifold, matrix, separable  # noqa: E402,F401
 
 __all__ = [
     "NOISE_MODELS",

@@ -1,0 +1,1 @@
+"""(being written: registers this research line's methods on import)."""
