@@ -20,7 +20,8 @@ def test_python_m_lists_problems():
     out = subprocess.run([sys.executable, "-m", "theory_lab", "list", "problems"],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split()[0] == "quadratic"
+    names = [ln.split()[0] for ln in out.stdout.splitlines() if ln.strip()]
+    assert "quadratic" in names and names == sorted(names)
     assert "Quadratic" in out.stdout  # the one-line description
 
 
