@@ -32,7 +32,7 @@ from theory_lab.schedules import equal_stages, multistage, step_decay
         (lambda: problems.make("quadratic", noise="pink"), "pink"),
         (lambda: problems.make("nope"), "nope"),
         (lambda: problems.make("quadratic", kapa=3), "kapa"),
-        (lambda: make("adam"), "adam"),
+        (lambda: make("no_such_method"), "no_such_method"),
         (lambda: Backend("jax"), "jax"),
         (lambda: Backend("numpy", device="cuda"), "cuda"),
         (lambda: Backend("numpy", dtype="float16"), "float16"),
