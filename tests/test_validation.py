@@ -71,3 +71,12 @@ def test_config_rejects_bad_values_and_expressions():
     cfg = RunConfig(problem={"name": "quadratic", "d": 4}, optimizer={"name": "sgd", "lr": "-1/L"}, T=5)
     with pytest.raises(ValueError, match="-1.0"):
         run_config(cfg)
+
+
+def test_option_names_pass_through_expression_resolution():
+    from theory_lab.config import resolve
+
+    assert resolve({"side": "right", "lr": "1/L", "m": "m"}, {"L": 4.0, "m": 3}) == {"side": "right", "lr": 0.25, "m": 3.0}
+    # a misspelled symbol is not silently a number: the numeric check names it
+    with pytest.raises(ValueError, match="'Lx'"):
+        make("sgd", lr=resolve("Lx", {"L": 1.0}))

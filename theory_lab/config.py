@@ -45,7 +45,11 @@ def _canonical(obj) -> str:
 
 
 def resolve(value, symbols: dict):
-    """Evaluate string expressions (recursively in dicts/lists) against ``symbols``."""
+    """Evaluate string expressions (recursively in dicts/lists) against ``symbols``.
+
+    A bare identifier that is not one of the symbols (``"right"``, ``"row"``, ``"eigh"``)
+    is an option name and passes through unchanged; anything else must evaluate to a number.
+    """
     if isinstance(value, dict):
         return {k: (v if k in ("kind", "name") else resolve(v, symbols)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -53,6 +57,8 @@ def resolve(value, symbols: dict):
     if isinstance(value, str):
         names = {k: sympy.Float(v) if isinstance(v, float) else sympy.Integer(v)
                  for k, v in symbols.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        if value.isidentifier() and value not in names:
+            return value
         try:
             expr = sympy.sympify(value, locals={k: sympy.Symbol(k) for k in names})
             out = expr.subs(names)
