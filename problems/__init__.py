@@ -56,7 +56,12 @@ def make(name: str, **params):
 register("quadratic")(anisotropic_quadratic)
 
 # the research lines' problem modules register themselves on import
-from . import distributed, heterogeneous, manifold, matrix, separable  # noqa: E402,F401
+# the zeroth-order view of any registered problem (value queries only)
+from theory_lab.zeroth_order import zo_problem  # noqa: E402
+
+from . import distributed, heterogeneous, manifold, matrix, multilayer, separable  # noqa: E402,F401
+
+register("zo")(zo_problem)
 
 __all__ = [
     "NOISE_MODELS",

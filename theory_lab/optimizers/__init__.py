@@ -93,4 +93,4 @@ def make(name: str, T: int | None = None, **params) -> Optimizer:
 __all__ = ["REGISTRY", "Optimizer", "available", "heavy_ball", "make", "register", "sgd"]
 
 # the research lines' optimizers register themselves on import
-from . import adagrad, matrix, zeroth_order  # noqa: E402,F401
+from . import adagrad, matrix, scale, zeroth_order  # noqa: E402,F401
