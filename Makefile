@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv test figures fig-shb bench large lint clean-cache
+.PHONY: venv test figures fig-shb fig-adagrad fig-asgo fig-zeroth-order fig-local-updates fig-scale bench large lint clean-cache
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,10 +18,25 @@ venv: $(STAMP)
 test: venv
 	$(PY) -m pytest -q
 
-figures: fig-shb
+figures: fig-shb fig-adagrad fig-asgo fig-zeroth-order fig-local-updates fig-scale
 
 fig-shb: venv
 	$(PY) -m experiments.shb
+
+fig-adagrad: venv
+	$(PY) -m experiments.adagrad
+
+fig-asgo: venv
+	$(PY) -m experiments.asgo
+
+fig-zeroth-order: venv
+	$(PY) -m experiments.zeroth_order
+
+fig-local-updates: venv
+	$(PY) -m experiments.local_updates
+
+fig-scale: venv
+	$(PY) -m experiments.scale
 
 bench: venv
 	$(PY) -m theory_lab.bench
