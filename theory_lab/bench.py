@@ -137,6 +137,7 @@ def _line(name, ours, reference, unit, ratio, target, *, info="", higher_is_bett
         "target": target,
         "status": status,
         "info": info,
+        "higher_is_better": higher_is_better,
     }
 
 
@@ -360,7 +361,9 @@ def _fmt(x, unit=None) -> str:
 
 
 def _target(line) -> str:
-    return "-" if line["target"] is None else f">= {line['target']:g}x"
+    if line["target"] is None:
+        return "-"
+    return f"{'>=' if line.get('higher_is_better', True) else '<='} {line['target']:g}x"
 
 
 def to_markdown(report: dict) -> str:

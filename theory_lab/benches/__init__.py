@@ -5,4 +5,8 @@ Each module here exposes ``bench(mode: str) -> list[dict]`` (``mode`` is ``"full
 """
 
 #: Section modules in the order the bench runs them.
-SECTIONS: tuple[str, ...] = ("theory_lab.benches.adagrad", "theory_lab.benches.asgo")
+SECTIONS: tuple[str, ...] = (
+    "theory_lab.benches.adagrad",
+    "theory_lab.benches.asgo",
+    "theory_lab.benches.decentralized",
+)

@@ -1,0 +1,1 @@
+"""(being written: registers its methods/problems on import)."""
