@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv test figures fig-shb fig-adagrad fig-asgo fig-zeroth-order fig-local-updates fig-scale bench large lint clean-cache
+.PHONY: venv test figures fig-shb fig-adagrad fig-asgo fig-zeroth-order fig-local-updates fig-scale fig-decentralized fig-dnasa bench large lint clean-cache
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ venv: $(STAMP)
 test: venv
 	$(PY) -m pytest -q
 
-figures: fig-shb fig-adagrad fig-asgo fig-zeroth-order fig-local-updates fig-scale
+figures: fig-shb fig-adagrad fig-asgo fig-decentralized fig-zeroth-order fig-local-updates fig-dnasa fig-scale
 
 fig-shb: venv
 	$(PY) -m experiments.shb
@@ -28,6 +28,12 @@ fig-adagrad: venv
 
 fig-asgo: venv
 	$(PY) -m experiments.asgo
+
+fig-decentralized: venv
+	$(PY) -m experiments.decentralized
+
+fig-dnasa: venv
+	$(PY) -m experiments.dnasa
 
 fig-zeroth-order: venv
 	$(PY) -m experiments.zeroth_order

@@ -55,11 +55,21 @@ def make(name: str, **params):
 
 register("quadratic")(anisotropic_quadratic)
 
+# isort: split
 # the research lines' problem modules register themselves on import
+from . import (  # noqa: E402,F401
+    distributed,
+    heterogeneous,
+    manifold,
+    matrix,
+    multilayer,
+    nonconvex_distributed,
+    separable,
+)
+
+# isort: split
 # the zeroth-order view of any registered problem (value queries only)
 from theory_lab.zeroth_order import zo_problem  # noqa: E402
-
-from . import distributed, heterogeneous, manifold, matrix, multilayer, separable  # noqa: E402,F401
 
 register("zo")(zo_problem)
 

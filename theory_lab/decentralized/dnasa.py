@@ -1,1 +1,221 @@
-"""(being written: registers its methods/problems on import)."""
+r"""D-NASA (Li, Chen, Ma, Hong 2024): problem-parameter-free decentralized non-convex SGD.
+
+Update **[R] reconstructed** (ours, from the method's description in papers.md: normalized
+steps, moving-average gradient estimate, gradient tracking of it), per agent :math:`i`,
+with :math:`g_i` a fresh stochastic gradient of :math:`f_i`:
+
+.. math::
+
+    x_i^{k+1} &= \sum_j w_{ij} x_j^k - \gamma\, \frac{y_i^k}{\|y_i^k\|}
+        \quad(\text{a zero } y_i^k \text{ gives no step}),\\
+    z_i^{k+1} &= (1 - \alpha) z_i^k + \alpha\, g_i(x_i^{k+1}),\\
+    y_i^{k+1} &= \sum_j w_{ij} y_j^k + z_i^{k+1} - z_i^k,
+
+from a consensual :math:`x^0` with :math:`z_i^0 = y_i^0 = g_i(x^0)` (so :math:`\bar y^k =
+\bar z^k` for every :math:`k`); two gossip rounds per iteration.  Step sizes from
+:math:`\alpha_0, \gamma_0`, the number of agents :math:`n` (``mixing.m``; *not* the
+problem's components-per-agent ``n``) and the horizon :math:`K` only
+(:func:`theory_lab.theory.dnasa_bounds.dnasa_parameters`):
+
+.. math::
+
+    \alpha = \alpha_0\sqrt{n/K} \ (\text{moving-average weight}), \qquad
+    \gamma = \gamma_0 n^{1/4}/K^{3/4} \ (\text{normalized step}) \quad [R \text{ roles}].
+
+No Lipschitz constant, variance or spectral gap enters: :class:`DNASA` never calls
+``problem.constants()``, and :func:`make_dnasa` builds it without them (``make_method``
+works too, but evaluates the lab's common symbols on the way; its D-NASA defaults are plain
+numbers).  Defaults :math:`\alpha_0 = \gamma_0 = 1` **[R]**.
+
+Oracle: ``problem.stochastic_local_gradient(X, rngs)`` when the problem has one (e.g.
+:mod:`problems.nonconvex_distributed`; noise from the method's per-seed generators),
+otherwise exact local gradients.
+
+:func:`run_dnasa` is a ``run_fn`` for :func:`theory_lab.sweep.run_sweep` (``K = T``): it
+records :math:`\|\nabla f(\bar x_k)\|` at *every* iteration and stores the theorem's
+quantity :math:`\frac1K\sum_{k<K}\|\nabla f(\bar x_k)\|` per seed in
+``meta["avg_grad_norm"]`` (and its running value in ``extra["avg_grad_norm"]``)::
+
+    cfg = RunConfig(problem={"name": "nonconvex_regression", "m": 16,
+                             "network": {"graph": "ring", "mixing": "lazy_metropolis"}},
+                    optimizer={"name": "dnasa", "alpha0": 1.0, "gamma0": 1.0},
+                    T=4096, seeds=range(4))
+    res = run_sweep([cfg], store="results/cache/dnasa", run_fn=run_dnasa)[0]
+    res.meta["avg_grad_norm"]
+
+References
+----------
+.. [1] J. Li, X. Chen, S. Ma, M. Hong. "Problem-Parameter-Free Decentralized Nonconvex
+   Stochastic Optimization." arXiv:2402.08821, 2024.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .. import __version__
+from ..backends import get_backend, namespace, to_numpy
+from ..config import RunConfig
+from ..networks import Mixing, make_graph, make_mixing
+from ..results import RunResult
+from ..runner import checkpoint_steps
+from ..theory.dnasa_bounds import dnasa_parameters
+from ..validation import check_int
+from .algorithms import METHODS, DecentralizedMethod
+
+__all__ = ["DNASA", "DEFAULTS", "make_dnasa", "run_dnasa", "run_method"]
+
+#: D-NASA's parameters: plain numbers only (no expression in problem constants); K is required.
+DEFAULTS = {"alpha0": 1.0, "gamma0": 1.0, "K": None}
+
+
+class DNASA(DecentralizedMethod):
+    """D-NASA [R]; ``params``: ``alpha0``, ``gamma0``, ``K`` (horizon); adds ``alpha``, ``gamma``, ``n``."""
+
+    def __post_init__(self):
+        super().__post_init__()
+        self.oracle = "stochastic"
+        if self.params.get("K") is None:
+            raise ValueError("D-NASA needs the horizon K (its step sizes depend on it), got K = None")
+        K = self.params["K"]
+        if isinstance(K, float) and K.is_integer():
+            K = int(K)
+        n = self.mixing.m
+        p = dnasa_parameters(self.params.get("alpha0", DEFAULTS["alpha0"]),
+                             self.params.get("gamma0", DEFAULTS["gamma0"]), n, K)
+        self.params = {**self.params, "K": K, "n": n, **p}
+
+    def _grad(self, X):
+        oracle = getattr(self.problem, "stochastic_local_gradient", None)
+        if oracle is None:
+            return self._full(X)
+        return oracle(X, [g for g, _ in self._gens])
+
+    def init(self, X0):
+        G, lifo, comp = self._grad(X0)
+        return {"x": X0, "z": G, "y": G}, (lifo, comp, 0)
+
+    def step(self, state, t):
+        a, g = self.params["alpha"], self.params["gamma"]
+        X, Z, Y = state["x"], state["z"], state["y"]
+        xp = namespace(Y)
+        nrm = xp.sqrt(xp.sum(Y * Y, axis=-1))[..., None]
+        U = Y / xp.where(nrm > 0, nrm, xp.ones_like(nrm))  # zero direction for a zero y
+        Xn = self._mix(X) - g * U
+        G, lifo, comp = self._grad(Xn)
+        Zn = (1.0 - a) * Z + a * G
+        Yn = self._mix(Y) + Zn - Z
+        return {"x": Xn, "z": Zn, "y": Yn}, (lifo, comp, 2)
+
+
+METHODS["dnasa"] = (DNASA, dict(DEFAULTS))
+
+
+def make_dnasa(problem, mixing: Mixing, K: int, alpha0: float = 1.0, gamma0: float = 1.0,
+               seeds=(0,)) -> DNASA:
+    """D-NASA on ``problem`` over ``mixing`` for horizon ``K``; reads no problem constant."""
+    return DNASA("dnasa", problem, mixing, {"alpha0": alpha0, "gamma0": gamma0, "K": K},
+                 tuple(int(s) for s in seeds), "stochastic")
+
+
+def run_method(method, T: int, n_checkpoints: int = 60, spacing: str = "log") -> dict:
+    r"""Run ``method`` for ``T`` iterations from a consensual ``problem.w0``.
+
+    Returns host arrays: ``steps``; (S, K) ``grad_norm`` :math:`\|\nabla f(\bar x_t)\|`,
+    ``avg_grad_norm`` (mean of it over :math:`k < t`; at :math:`t = 0` the value itself),
+    ``suboptimality`` (the problem's ``suboptimality`` at :math:`\bar x_t`), ``consensus`` :math:`\frac1m\sum_i\|x_i - \bar x\|^2`, ``lifo``,
+    ``comp_rounds``, ``comm_rounds``; (S,) ``final_avg_grad_norm``
+    :math:`\frac1T\sum_{k<T}\|\nabla f(\bar x_k)\|`; ``wall_time``.
+    """
+    T = check_int("T", T)
+    prob = method.problem
+    m, d, S = prob.m, prob.dim, method.S
+    w0 = prob.w0
+    if isinstance(w0, np.ndarray):
+        X0 = np.broadcast_to(w0[None, None, :], (m, S, d)).copy()
+    else:
+        X0 = w0[None, None, :].expand(m, S, d).clone()
+    steps = checkpoint_steps(T, n_checkpoints, spacing)
+    nk = len(steps)
+    keys = ("grad_norm", "avg_grad_norm", "suboptimality", "consensus", "lifo", "comp_rounds", "comm_rounds")
+    rec = {k: np.full((S, nk), np.nan) for k in keys}
+    state, (l0, c0, k0) = method.init(X0)
+    lifo, comp, comm = np.asarray(l0, float), np.asarray(c0, float), int(k0)
+    gsum = np.zeros(S)
+    k = 0
+    t0 = time.perf_counter()
+    for t in range(T + 1):
+        X = state["x"]
+        xbar = X.mean(axis=0) if isinstance(X, np.ndarray) else X.mean(dim=0)
+        gn = np.linalg.norm(to_numpy(prob.gradient(xbar)), axis=-1)
+        if k < nk and steps[k] == t:
+            dev = X - xbar[None]
+            rec["grad_norm"][:, k] = gn
+            rec["avg_grad_norm"][:, k] = gsum / t if t > 0 else gn
+            rec["suboptimality"][:, k] = to_numpy(prob.suboptimality(xbar))
+            rec["consensus"][:, k] = to_numpy((dev * dev).sum(axis=(0, 2)) if isinstance(dev, np.ndarray)
+                                              else (dev * dev).sum(dim=(0, 2))) / m
+            rec["lifo"][:, k], rec["comp_rounds"][:, k], rec["comm_rounds"][:, k] = lifo, comp, comm
+            k += 1
+        if t == T:
+            break
+        gsum += gn
+        state, (dl, dc, dk) = method.step(state, t)
+        lifo, comp, comm = lifo + np.asarray(dl, float), comp + np.asarray(dc, float), comm + int(dk)
+    return {"steps": steps, **rec, "final_avg_grad_norm": gsum / T, "wall_time": time.perf_counter() - t0}
+
+
+def build_dnasa(config: RunConfig):
+    """Problem, mixing and D-NASA of ``config`` (``K = config.T``); no problem constant is read."""
+    import problems
+
+    pspec = dict(config.problem)
+    net = dict(pspec.pop("network", {"graph": "ring", "mixing": "metropolis"}))
+    prob = problems.make(pspec.pop("name"), **pspec)
+    if not hasattr(prob, "local_gradient"):
+        raise ValueError(f"problem {config.problem['name']!r} is not split over agents (no local_gradient)")
+    prob = prob.to_backend(get_backend(config.backend, config.device, config.dtype))
+    graph = make_graph(net.pop("graph", "ring"), prob.m, **{k: v for k, v in net.items() if k != "mixing"})
+    mixing = Mixing(make_mixing(net.get("mixing", "metropolis"), graph), graph)
+    ospec = dict(config.optimizer)
+    name = ospec.pop("name")
+    if name != "dnasa":
+        raise ValueError(f"run_dnasa runs the 'dnasa' method only, got {name!r}")
+    unknown = set(ospec) - set(DEFAULTS)
+    if unknown:
+        raise ValueError(f"method 'dnasa' has no parameter(s) {sorted(unknown)}; it takes {sorted(DEFAULTS)}")
+    K = ospec.pop("K", None)
+    if K is not None and K != config.T:
+        raise ValueError(f"D-NASA's horizon K = {K} must equal the run length T = {config.T}")
+    method = make_dnasa(prob, mixing, config.T, seeds=config.seeds, **ospec)
+    return prob, mixing, method
+
+
+def run_dnasa(config: RunConfig) -> RunResult:
+    """``RunConfig -> RunResult`` for D-NASA (a ``run_fn`` for ``run_sweep``; ``K = T``)."""
+    prob, mixing, method = build_dnasa(config)
+    out = run_method(method, config.T, config.n_checkpoints, config.spacing)
+    try:  # reported for the record only; the method never saw them
+        constants = prob.constants()
+    except Exception:  # noqa: BLE001 - a problem without constants is fine here
+        constants = None
+    lifo_mean = np.nanmean(out["lifo"], axis=0)
+    S = method.S
+    meta = {
+        "config_hash": config.hash(),
+        "version": __version__,
+        **get_backend(config.backend, config.device, config.dtype).describe(),
+        "constants": constants,
+        "network": {"m": mixing.m, "lambda2": mixing.lambda2, "gap": mixing.gap, "nnz": mixing.nnz},
+        "optimizer": {"name": method.name, **method.params},
+        "avg_grad_norm": out["final_avg_grad_norm"].tolist(),
+        "wall_time": out["wall_time"],
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    extra = {k: out[k] for k in ("avg_grad_norm", "consensus", "lifo", "comp_rounds", "comm_rounds")}
+    return RunResult(config=config.to_dict(), meta=meta, steps=out["steps"],
+                     suboptimality=out["suboptimality"], grad_norm=out["grad_norm"],
+                     diverged_at=np.full(S, -1, dtype=np.int64), hit_step=np.full(S, -1, dtype=np.int64),
+                     samples=lifo_mean, grad_evals=lifo_mean, extra=extra)
