@@ -314,6 +314,22 @@ def distributed_ridge(m: int = 8, n: int = 16, d: int = 16, kappa: float = 100.0
     return DistributedFiniteSum(A, b, "ridge", lam, name="distributed_ridge")
 
 
+@register("iid_distributed_ridge")
+def iid_distributed_ridge(m: int = 64, n: int = 4, d: int = 100, lam: float = 0.01,
+                          noise: float = 0.1, seed: int = 0):
+    r"""Ridge over m agents with i.i.d. Gaussian features (no size constraints; large m).
+
+    Rows :math:`a_{ij} \sim N(0, I_d/d)`, :math:`b = A x_{\text{true}} + \text{noise}`;
+    homogeneous in law, so local and global constants are close.  Used by the
+    large-instance preset (4096 agents).
+    """
+    m, n, d = check_int("m", m), check_int("n", n), check_int("d", d)
+    rng = np.random.default_rng([seed, 2])
+    A = rng.standard_normal((m, n, d)) / np.sqrt(d)
+    b = A @ rng.standard_normal(d) + check_positive("noise", noise, allow_zero=True) * rng.standard_normal((m, n))
+    return DistributedFiniteSum(A, b, "ridge", check_positive("lam", lam), name="iid_distributed_ridge")
+
+
 @register("distributed_logistic")
 def distributed_logistic(m: int = 8, n: int = 16, d: int = 16, kappa: float = 100.0,
                          heterogeneity: float = 0.0, lam: float = 1e-2, flip: float = 0.1,

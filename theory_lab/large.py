@@ -16,6 +16,7 @@ there are.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 import time
@@ -29,9 +30,12 @@ from .config import RunConfig
 class Preset:
     """A large run: a config with size knobs that ``--scale`` may shrink.
 
-    ``sizes`` maps dotted config paths (``"problem.d"``) to full sizes; ``bytes_per_step``
-    (a function of the scaled sizes) is the memory traffic of one step, for an achieved
-    bandwidth figure (``None`` when a step is not bandwidth-bound).
+    ``sizes`` maps dotted config paths (``"problem.d"``) to full sizes; ``scale_power``
+    (default 1) says how a knob shrinks with ``--scale`` (0.5 for the sides of a matrix,
+    so its element count scales linearly); ``bytes_per_step`` (a function of the scaled
+    sizes) is the memory traffic of one step, for an achieved bandwidth figure (``None``
+    when a step is not bandwidth-bound); ``run_fn`` is a ``"module:function"`` taking the
+    config (default :func:`~theory_lab.runner.run_config`).
     """
 
     name: str
@@ -39,12 +43,22 @@ class Preset:
     config: RunConfig
     sizes: dict = field(default_factory=dict)
     bytes_per_step: object = None
+    scale_power: float = 1.0
+    run_fn: str | None = None
 
     def scaled(self, scale: float, backend: str, device: str, dtype: str, rng: str) -> RunConfig:
         cfg = self.config.replace(backend=backend, device=device, dtype=dtype, rng=rng)
         for path, full in self.sizes.items():
-            cfg = cfg.with_path(path, max(2, round(full * scale)))
+            cfg = cfg.with_path(path, max(2, round(full * scale**self.scale_power)))
         return cfg
+
+    def runner(self):
+        if self.run_fn is None:
+            from .runner import run_config
+
+            return run_config
+        module, func = self.run_fn.split(":")
+        return getattr(importlib.import_module(module), func)
 
 
 def _diag_bytes(itemsize: int):
@@ -75,19 +89,50 @@ add(Preset(
     bytes_per_step=_diag_bytes(4),
 ))
 
+add(Preset(
+    "adagrad_separable_1e8",
+    "AdaGrad on a separable quadratic with power-law L, d = 10^8 (Liu, Pan, Zhang 2025 setting)",
+    RunConfig(problem={"name": "separable_quadratic", "d": 10**8, "L": "power_law", "sigma_max": 1.0},
+              optimizer={"name": "adagrad", "lr": 0.1},
+              T=200, batch_size=1024, seeds=(0,), n_checkpoints=5),
+    sizes={"problem.d": 10**8},
+))
+
+for _name, _opt in (("asgo", {"name": "asgo", "lr": "D_op", "eps": 1e-8}),
+                    ("shampoo", {"name": "shampoo", "lr": "D_op", "eps": 1e-8}),
+                    ("muon", {"name": "muon", "lr": 0.02})):
+    add(Preset(
+        f"{_name}_matrix_8192",
+        f"{_name} on an 8192 x 8192 block-diagonal-Hessian matrix quadratic (An et al. 2025 setting)",
+        RunConfig(problem={"name": "matrix_quadratic", "m": 8192, "n": 8192, "eff_rank": 4.0,
+                           "stable_rank": 16.0},
+                  optimizer={**_opt, "m": "m", "n": "n"}, T=10, seeds=(0,), n_checkpoints=3),
+        sizes={"problem.m": 8192, "problem.n": 8192},
+        scale_power=0.5,
+    ))
+
+add(Preset(
+    "diging_4096_agents",
+    "gradient tracking (DIGing) with 4096 agents on a ring, d = 100 (sparse mixing)",
+    RunConfig(problem={"name": "iid_distributed_ridge", "m": 4096, "n": 4, "d": 100,
+                       "network": {"graph": "ring", "mixing": "metropolis"}},
+              optimizer={"name": "diging"}, T=200, seeds=(0,), n_checkpoints=5),
+    sizes={"problem.m": 4096},
+    run_fn="theory_lab.decentralized:run_decentralized",
+))
+
 
 def run_preset(preset: Preset, scale: float = 1.0, backend: str = "torch", device: str = "cuda",
                dtype: str = "float32", rng: str = "device") -> dict:
     """Run one preset; return its throughput line (the result itself is not kept)."""
     from .backends import get_backend
-    from .runner import run_config
 
     if not 0 < scale <= 1:
         raise ValueError(f"scale must be in (0, 1], got {scale}")
     get_backend(backend, device, dtype)  # clear error now if the device is not there
     cfg = preset.scaled(scale, backend, device, dtype, rng)
     t0 = time.perf_counter()
-    result = run_config(cfg)
+    result = preset.runner()(cfg)
     total = time.perf_counter() - t0
     steps = int(result.meta["last_step"])
     loop = result.meta["wall_time"]
