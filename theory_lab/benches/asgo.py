@@ -8,7 +8,12 @@ Lines (built with :func:`theory_lab.bench._line`):
    ratio = Newton-Schulz time / eigh time (info: which root is cheaper on this CPU);
 2. the same step by the lab's optimizer (numpy) vs a hand-written torch implementation
    (``torch.linalg.eigh`` on the accumulated :math:`V`) -- ratio = torch time / our time,
-   target 0.5 (within 2x of torch).
+   target 0.5 (within 2x of torch);
+3. achieved FLOP/s of our step against a plain matmul of the same shape
+   (:math:`G G^\top`, :math:`2m^2n` flops) on the same device: the step is credited with
+   its matmul flops only, :math:`4m^2n + 2m^3` (:math:`GG^\top`, :math:`V^{-1/2}G`, and
+   :math:`Q\Lambda^{-1/2}Q^\top`); the eigendecomposition's work is not counted, so
+   the ratio is the share of matmul speed the whole step achieves (info).
 
 Candidates are interleaved per repeat and ratios are medians of per-repeat ratios
 (:func:`theory_lab.bench._interleaved`, :func:`theory_lab.bench._paired_ratio`).
@@ -48,7 +53,12 @@ def bench(mode: str) -> list[dict]:
     def ours_ns():
         out["n"] = opt_ns.step(st_n, g, 1)
 
-    cands = {"eigh": ours_eigh, "ns": ours_ns}
+    G2 = g[0].reshape(m, n)
+
+    def matmul():
+        out["mm"] = G2 @ G2.T
+
+    cands = {"eigh": ours_eigh, "ns": ours_ns, "matmul": matmul}
     try:
         import torch
     except ImportError:  # pragma: no cover
@@ -74,6 +84,14 @@ def bench(mode: str) -> list[dict]:
         info="ours = eigh root, reference = coupled Newton-Schulz root; ratio = NS time / eigh time "
         f"(same update to {float(np.abs(out['e']['w'] - out['n']['w']).max()):.1e})",
     )]
+    step_flops, mm_flops = 4 * m * m * n + 2 * m**3, 2 * m * m * n
+    lines.append(_line(
+        f"ASGO step {m}x{n} f64 CPU: achieved FLOP/s vs a plain matmul (G G^T)",
+        step_flops / med["eigh"] * 1e-9, mm_flops / med["matmul"] * 1e-9, "GFLOP/s",
+        _paired_ratio([step_flops * x for x in t["matmul"]], [mm_flops * x for x in t["eigh"]]), None,
+        info="step credited with its matmul flops 4m^2n + 2m^3 only (eigh's work uncounted); "
+        "ratio = step GFLOP/s / matmul GFLOP/s",
+    ))
     if torch is not None:
         diff = float(np.abs(out["e"]["w"][0] - out["t"].numpy().reshape(-1)).max())
         lines.append(_line(
