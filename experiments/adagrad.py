@@ -36,13 +36,13 @@ References
 
 from __future__ import annotations
 
-import argparse
 import math
 import time
 from pathlib import Path
 
 import numpy as np
 
+from experiments._cli import parse_args
 from theory_lab import RunConfig
 from theory_lab.rates import fit_loglog
 from theory_lab.results import RunResult
@@ -489,10 +489,7 @@ def fig_nonconvex(store=STORE, n_jobs=1):
 
 # --------------------------------------------------------------------------------------
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n-jobs", type=int, default=2)
-    parser.add_argument("--store", default=STORE)
-    args = parser.parse_args(argv)
+    args = parse_args(__doc__, STORE, argv, quick=False)
     from threadpoolctl import threadpool_limits
 
     # small matrix products: a multithreaded BLAS only spins on a shared 2-core machine

@@ -40,7 +40,6 @@ References
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import math
@@ -49,9 +48,10 @@ from pathlib import Path
 
 import numpy as np
 
+from experiments._cli import parse_args
 from theory_lab import RunConfig
 from theory_lab.rates import fit_loglog
-from theory_lab.sweep import ResultStore, run_sweep
+from theory_lab.sweep import run_sweep
 from theory_lab.theory import asgo_bounds as ab
 
 STORE = "results/cache/asgo"
@@ -468,12 +468,7 @@ def fig_assoc(store=STORE, n_jobs=1, quick=False):
 
 # --------------------------------------------------------------------------------------
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n-jobs", type=int, default=2)
-    parser.add_argument("--store", default=STORE)
-    parser.add_argument("--quick", action="store_true", help="smaller sweeps (smoke test)")
-    args = parser.parse_args(argv)
-    ResultStore(args.store)
+    args = parse_args(__doc__, STORE, argv)
     t0 = time.perf_counter()
     finals, rb = fig_curves(args.store, args.n_jobs, args.quick)
     for name, v in finals.items():

@@ -30,16 +30,16 @@ References
 
 from __future__ import annotations
 
-import argparse
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
+from experiments._cli import parse_args
 from theory_lab import RunConfig
 from theory_lab.decentralized import run_decentralized
 from theory_lab.rates import fit_loglog, median_band
-from theory_lab.sweep import ResultStore, run_sweep
+from theory_lab.sweep import run_sweep
 
 STORE = "results/cache/decentralized"
 
@@ -396,12 +396,7 @@ def fig_fastmix(store=STORE, n_jobs=1, quick=False):
 
 # --------------------------------------------------------------------------------------
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n-jobs", type=int, default=2)
-    parser.add_argument("--store", default=STORE)
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
-    ResultStore(args.store)
+    args = parse_args(__doc__, STORE, argv)
     t0 = time.perf_counter()
     fm = fig_fastmix(args.store, args.n_jobs, args.quick)
     for g, o in fm.items():

@@ -37,12 +37,12 @@ Runs go through :func:`theory_lab.sweep.run_sweep` with ``run_fn=run_dnasa`` and
 
 from __future__ import annotations
 
-import argparse
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
+from experiments._cli import parse_args
 from theory_lab import RunConfig
 from theory_lab.decentralized.dnasa import run_dnasa
 from theory_lab.rates import fit_loglog
@@ -186,10 +186,7 @@ def figure(byK: dict, byn: dict, small: Scaling | None = None, name="dnasa_rates
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n-jobs", type=int, default=2)
-    ap.add_argument("--store", default=STORE)
-    args = ap.parse_args(argv)
+    args = parse_args(__doc__, STORE, argv, quick=False)
     t0 = time.perf_counter()
     byK = measure_K(store=args.store, n_jobs=args.n_jobs)
     small = measure_K(graphs=("complete",), m=SMALL_N, store=args.store, n_jobs=args.n_jobs)["complete"]

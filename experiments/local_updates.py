@@ -21,11 +21,11 @@ store ``results/cache/local_updates``; a second run only re-plots.
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
 
+from experiments._cli import parse_args
 from theory_lab import RunConfig
 from theory_lab.local_updates import build_local, run_local_config
 from theory_lab.sweep import run_sweep
@@ -165,10 +165,7 @@ def fig_floor(store=STORE, n_jobs=2):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n-jobs", type=int, default=2)
-    parser.add_argument("--store", default=STORE)
-    args = parser.parse_args(argv)
+    args = parse_args(__doc__, STORE, argv, quick=False)
     t0 = time.perf_counter()
     summary = fig_curves(args.store, args.n_jobs)
     for (label, H), e in summary.items():

@@ -34,14 +34,13 @@ References
 
 from __future__ import annotations
 
-import argparse
 import math
 import time
 
 import numpy as np
 
+from experiments._cli import parse_args
 from theory_lab import RunConfig
-from theory_lab.sweep import ResultStore
 from theory_lab.tuning import tune
 
 STORE = "results/cache/scale"
@@ -231,12 +230,7 @@ def fig_invariance():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n-jobs", type=int, default=2)
-    parser.add_argument("--store", default=STORE)
-    parser.add_argument("--quick", action="store_true", help="smaller sweeps (smoke test)")
-    args = parser.parse_args(argv)
-    ResultStore(args.store)
+    args = parse_args(__doc__, STORE, argv)
     t0 = time.perf_counter()
     picks = fig_curves(args.store, args.n_jobs, args.quick)
     for key, ps in picks.items():

@@ -30,15 +30,15 @@ References
 
 from __future__ import annotations
 
-import argparse
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from experiments._cli import parse_args
 from theory_lab import RunConfig
 from theory_lab.rates import fit_loglog, iterations_to_epsilon
-from theory_lab.sweep import ResultStore, run_sweep
+from theory_lab.sweep import run_sweep
 
 STORE = "results/cache/shb"
 SHB_BETA = "(1 - 1/sqrt(kappa))**2"  # [R] Pan et al.: beta = (1 - c sqrt(mu eta_1))^2, c = 1, eta_1 = 1/L
@@ -360,12 +360,7 @@ def fig_variance_floor(store=STORE, n_jobs=1, quick=False):
 # entry point
 # --------------------------------------------------------------------------------------
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n-jobs", type=int, default=2)
-    parser.add_argument("--store", default=STORE)
-    parser.add_argument("--quick", action="store_true", help="smaller sweeps (smoke test)")
-    args = parser.parse_args(argv)
-    ResultStore(args.store)  # creates the cache folder
+    args = parse_args(__doc__, STORE, argv)
     summary = fig_curves(args.store, args.n_jobs, args.quick)
     for (kappa, name), (meas, exact, bound) in summary.items():
         print(f"[shb_curves] kappa={kappa:g} {name}: final mean {meas:.3g}, exact {exact:.3g}, "

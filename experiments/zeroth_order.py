@@ -40,7 +40,6 @@ References
 
 from __future__ import annotations
 
-import argparse
 import math
 import time
 from dataclasses import dataclass
@@ -48,10 +47,11 @@ from dataclasses import dataclass
 import numpy as np
 
 import problems
+from experiments._cli import parse_args
 from theory_lab import RunConfig
 from theory_lab.random import SeedStreams
 from theory_lab.rates import Fit, fit_linear_rate, fit_loglog, iterations_to_epsilon
-from theory_lab.sweep import ResultStore, run_sweep
+from theory_lab.sweep import run_sweep
 from theory_lab.theory import zeroth_order_bounds as zb
 from theory_lab.theory.quadratic_risk import first_step_below
 from theory_lab.zeroth_order import ZerothOrderProblem, function_queries
@@ -398,12 +398,7 @@ def fig_methods(store=STORE, n_jobs=1, quick=False):
 # entry point
 # --------------------------------------------------------------------------------------
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n-jobs", type=int, default=2)
-    parser.add_argument("--store", default=STORE)
-    parser.add_argument("--quick", action="store_true", help="smaller sweeps (smoke test)")
-    args = parser.parse_args(argv)
-    ResultStore(args.store)
+    args = parse_args(__doc__, STORE, argv)
     t0 = time.perf_counter()
     ds = fig_dimension_scaling(args.store, args.n_jobs, args.quick)
     for name, fit in ds.fits.items():

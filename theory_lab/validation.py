@@ -26,6 +26,19 @@ def check_int(name: str, value, *, minimum: int = 1) -> int:
     return int(value)
 
 
+def check_dim(name: str, value) -> int:
+    """A size >= 1 that may arrive as an integral float (``"m"`` resolved from constants)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a positive integer, got {value!r}") from None
+    if not (math.isfinite(f) and f >= 1 and f == int(f)):
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(f)
+
+
 def check_momentum(name: str, value) -> float:
     """Momentum must lie in [0, 1)."""
     try:

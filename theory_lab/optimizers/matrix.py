@@ -88,7 +88,7 @@ from ..matrix_functions import (
     orthogonalize_svd,
 )
 from ..schedules import make_schedule
-from ..validation import check_momentum, check_positive
+from ..validation import check_dim, check_momentum, check_positive
 from . import register
 from .base import Optimizer
 
@@ -97,18 +97,8 @@ FULL_MATRIX_MAX_DIM = 1024
 
 
 # -- helpers --------------------------------------------------------------------------------
-def _dim(name, v) -> int:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a positive integer, got {v!r}") from None
-    if not (math.isfinite(f) and f >= 1 and f == int(f)):
-        raise ValueError(f"{name} must be a positive integer, got {v!r}")
-    return int(f)
-
-
 def _dims(m, n) -> tuple[int, int]:
-    return _dim("m (rows of the matrix parameter)", m), _dim("n (columns of the matrix parameter)", n)
+    return check_dim("m (rows of the matrix parameter)", m), check_dim("n (columns of the matrix parameter)", n)
 
 
 def _eps(v) -> float:
@@ -365,7 +355,7 @@ def full_matrix_adagrad(lr, m=None, n=None, eps: float = 0.0, max_dim: int = FUL
     ``init``).
     """
     eps = _eps(eps)
-    max_dim = _dim("max_dim", max_dim)
+    max_dim = check_dim("max_dim", max_dim)
     sched = _schedule(lr, T)
     rtol = None if eps > 0 else 1e-12
 

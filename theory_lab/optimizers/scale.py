@@ -78,7 +78,7 @@ import numpy as np
 
 from ..backends import namespace
 from ..schedules import make_schedule
-from ..validation import check_momentum, check_positive
+from ..validation import check_dim, check_momentum, check_positive
 from . import REGISTRY, register
 from .base import Optimizer
 
@@ -98,16 +98,6 @@ __all__ = [
 
 
 # -- layout -------------------------------------------------------------------------------
-def _pos_int(name, v) -> int:
-    if isinstance(v, bool):
-        raise ValueError(f"{name} must be a positive integer, got {v!r}")
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a positive integer, got {v!r}") from None
-    if not (math.isfinite(f) and f >= 1 and f == int(f)):
-        raise ValueError(f"{name} must be a positive integer, got {v!r}")
-    return int(f)
 
 
 def check_shapes(shapes=None, m=None, n=None) -> tuple[tuple[int, int], ...]:
@@ -120,7 +110,7 @@ def check_shapes(shapes=None, m=None, n=None) -> tuple[tuple[int, int], ...]:
         if m is None or n is None:
             raise ValueError(f"give the layer shapes (shapes=[(m1, n1), ...]) or m and n, got "
                              f"shapes=None, m={m!r}, n={n!r}")
-        return ((_pos_int("m", m), _pos_int("n", n)),)
+        return ((check_dim("m", m), check_dim("n", n)),)
     if m is not None or n is not None:
         raise ValueError(f"give either shapes or (m, n), not both: shapes={shapes!r}, m={m!r}, n={n!r}")
     if isinstance(shapes, (str, bytes)) or not isinstance(shapes, Sequence) or len(shapes) == 0:
@@ -130,7 +120,7 @@ def check_shapes(shapes=None, m=None, n=None) -> tuple[tuple[int, int], ...]:
         if isinstance(s, (str, bytes)) or not isinstance(s, Sequence) or len(s) != 2:
             raise ValueError(f"layer {i} must be a matrix shape (m, n), got {s!r} "
                              f"(1-D and higher-order parameters are not supported)")
-        out.append((_pos_int(f"layer {i} rows", s[0]), _pos_int(f"layer {i} columns", s[1])))
+        out.append((check_dim(f"layer {i} rows", s[0]), check_dim(f"layer {i} columns", s[1])))
     return tuple(out)
 
 
