@@ -44,8 +44,8 @@ from theory_lab.sweep import run_sweep
 STORE = "results/cache/decentralized"
 
 METHOD_STYLE = {
-    "gt_katyusha": ("accelerated [R] (GT+FastMix+network-wide L-Katyusha)", "tab:brown"),
-    "gt_nsvr": ("paper [R] (GT+FastMix+network-wide L-SVRG)", "tab:red"),
+    "gt_katyusha": ("gt_katyusha [R], accelerated (GT+FastMix+network-wide L-Katyusha)", "tab:brown"),
+    "gt_nsvr": ("gt_nsvr [R] (GT+FastMix+network-wide L-SVRG)", "tab:red"),
     "pmgt_lsvrg": ("PMGT-LSVRG [R]", "tab:purple"),
     "mc_gt": ("GT+FastMix, full gradients", "tab:green"),
     "extra": ("EXTRA", "tab:blue"),
