@@ -8,7 +8,9 @@ fills a block of ``block`` steps at once; because numpy generators produce the
 same numbers whether drawn in one call or several, seed ``s`` sees exactly the
 same numbers whether it runs alone or together with other seeds, and whatever
 the block size.  That is what makes "same config and seed, same numbers" hold
-for vectorized runs.
+for vectorized runs.  Large blocks of many seeds are filled by the kernel threads of
+:mod:`theory_lab.kernels` (numpy releases the GIL while a generator fills; each
+generator stays with one thread), which changes the speed, never the numbers.
 
 Two sources of random numbers:
 
@@ -38,6 +40,34 @@ from .backends import Backend, get_backend
 BUFFER_ELEMENTS = 1 << 22
 
 RNG_SOURCES = ("host", "device")
+
+
+#: Per-seed block size (elements) from which the seeds' blocks are filled by threads.
+THREADED_FILL_MIN = 1 << 15
+
+
+def _fill(gens, method: str, host: np.ndarray) -> None:
+    """Fill ``host[i]`` from ``gens[i]`` in place, seeds spread over the kernel threads.
+
+    numpy's generators release the GIL while they fill, and each generator is used by one
+    thread only, so threads change the speed, never the numbers.
+    """
+    from . import kernels
+
+    nt = min(kernels.get_num_threads(), len(gens))
+    if nt < 2 or host[0].size < THREADED_FILL_MIN:
+        for g, out in zip(gens, host, strict=True):
+            getattr(g, method)(out=out)
+        return
+    def fill_part(k):
+        for i in range(k, len(gens), nt):
+            getattr(gens[i], method)(out=host[i])
+
+    pool = kernels._get_pool(nt - 1)
+    futures = [pool.submit(fill_part, k) for k in range(1, nt)]
+    fill_part(0)  # the calling thread takes its share
+    for f in futures:
+        f.result()
 
 
 def _seed_state(seed: int, stream: int, sub: int) -> np.random.SeedSequence:
@@ -115,8 +145,7 @@ class SeedStreams:
                 gens = buf[2]
             method = "standard_normal" if kind == "normal" else "random"
             host = np.empty((self.n_seeds, block, *shape))
-            for i, g in enumerate(gens):  # fill in place: no per-seed temporaries to stack
-                getattr(g, method)(out=host[i])
+            _fill(gens, method, host)
             buf = [self.backend.asarray(host), 0, gens]
             self._buffers[key] = buf
         out = buf[0][:, buf[1]]
