@@ -253,20 +253,16 @@ def budget_configs(N=2**18, batches=(4, 16, 64, 256, 1024, 4096), kappa=1000, d=
 
 
 def measure_budget(store=STORE, n_jobs=1, **kw):
-    """Best final mean suboptimality per (method, M) over the step-size grid."""
+    """Best final mean suboptimality per (method, M) over the step-size grid (:func:`tune`)."""
+    from theory_lab.tuning import tune
+
     configs = budget_configs(**kw)
-    flat = [c for cs in configs.values() for c in cs]
-    results = run_by_hash(flat, store, n_jobs)
-    best = {}
-    for key, cs in configs.items():
-        finals = []
-        for c in cs:
-            r = results[c.hash()]
-            finals.append(np.inf if r.diverged.any() else float(np.mean(r.suboptimality[:, -1])))
-        i = int(np.argmin(finals))
-        best[key] = {"final": finals[i], "config": cs[i], "result": results[cs[i].hash()],
-                     "grid": [c.optimizer for c in cs], "finals": finals}
-    return best
+    grids = {cs[0].hash(): [c.optimizer for c in cs] for cs in configs.values()}
+    picks = tune([cs[0] for cs in configs.values()], "optimizer", lambda cfg: grids[cfg.hash()],
+                 criterion="final", store=store, n_jobs=n_jobs)
+    return {key: {"final": float(p.scores[p.best_index]), "config": p.best_config,
+                  "result": p.results[p.best_index], "grid": p.values, "finals": list(p.scores)}
+            for key, p in zip(configs, picks, strict=True)}
 
 
 def fig_batch_budget(store=STORE, n_jobs=1, quick=False):
