@@ -89,17 +89,23 @@ class Scaling:
     results: list
 
 
-def measure_K(graphs=tuple(GRAPHS), Ks=KS, m=16, seeds=range(4), store=STORE, n_jobs=1, **kw) -> dict:
-    """Average gradient norm vs K per topology: ``{graph: Scaling}``."""
-    cfgs = {g: [config(K, m=m, graph=g, seeds=seeds, tag="K", **kw) for K in Ks] for g in graphs}
+def _scalings(cfgs: dict, xs, store, n_jobs) -> dict:
+    """Run every config of ``{graph: [config per x]}`` in one sweep; fit each graph's exponent."""
     flat = [c for cs in cfgs.values() for c in cs]
     res = dict(zip([c.hash() for c in flat], run_all(flat, store, n_jobs), strict=True))
+    x = np.asarray(xs, float)
     out = {}
     for g, cs in cfgs.items():
         rs = [res[c.hash()] for c in cs]
         vals = np.stack([avg_grad_norm(r) for r in rs])
-        out[g] = Scaling(np.asarray(Ks, float), vals, fit_loglog(np.asarray(Ks, float), vals), rs)
+        out[g] = Scaling(x, vals, fit_loglog(x, vals), rs)
     return out
+
+
+def measure_K(graphs=tuple(GRAPHS), Ks=KS, m=16, seeds=range(4), store=STORE, n_jobs=1, **kw) -> dict:
+    """Average gradient norm vs K per topology: ``{graph: Scaling}``."""
+    cfgs = {g: [config(K, m=m, graph=g, seeds=seeds, tag="K", **kw) for K in Ks] for g in graphs}
+    return _scalings(cfgs, Ks, store, n_jobs)
 
 
 def measure_n(ms=MS, K=4096, graphs=("complete", "exponential"), seeds=range(4), store=STORE, n_jobs=1,
@@ -111,14 +117,7 @@ def measure_n(ms=MS, K=4096, graphs=("complete", "exponential"), seeds=range(4),
     """
     cfgs = {g: [config(K, m=m, graph=g, seeds=seeds, tag="n", n=pool // m, heterogeneity=0.0, **kw)
                 for m in ms] for g in graphs}
-    flat = [c for cs in cfgs.values() for c in cs]
-    res = dict(zip([c.hash() for c in flat], run_all(flat, store, n_jobs), strict=True))
-    out = {}
-    for g, cs in cfgs.items():
-        rs = [res[c.hash()] for c in cs]
-        vals = np.stack([avg_grad_norm(r) for r in rs])
-        out[g] = Scaling(np.asarray(ms, float), vals, fit_loglog(np.asarray(ms, float), vals), rs)
-    return out
+    return _scalings(cfgs, ms, store, n_jobs)
 
 
 def bound_of(result) -> dict:
