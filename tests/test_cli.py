@@ -27,7 +27,7 @@ def test_python_m_lists_problems():
 
 def test_list_optimizers(capsys):
     assert cli.main(["list", "optimizers"]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln and not ln.startswith("# with --runner")]
     names = [ln.split()[0] for ln in lines]
     assert {"sgd", "gd", "shb", "hb"} <= set(names)
     assert all(len(ln.split(maxsplit=1)) == 2 for ln in lines)  # name + description
@@ -180,3 +180,15 @@ def test_figures_shb_is_importable_with_a_main():
     import experiments.shb
 
     assert callable(experiments.shb.main)
+
+
+def test_list_and_run_methods_with_their_own_runner(capsys):
+    assert cli.main(["list", "optimizers"]) == 0
+    out = capsys.readouterr().out
+    assert "# with --runner decentralized" in out and "gt_katyusha" in out and "diloco" in out
+    assert cli.main(["run", "--problem", "distributed_ridge", "-p", "m=4", "-p", "n=16", "-p", "d=8",
+                     "--optimizer", "diging", "--T", "50", "--runner", "decentralized"]) == 0
+    assert "distributed_ridge x diging" in capsys.readouterr().out
+    assert cli.main(["run", "--problem", "quadratic", "--optimizer", "sgd", "-o", "lr=0.1", "--T", "5",
+                     "--runner", "nope"]) == 2
+    assert "'nope'" in capsys.readouterr().err

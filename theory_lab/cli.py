@@ -154,24 +154,58 @@ def print_run_summary(result, out=None) -> None:
 
 
 # -- subcommands ---------------------------------------------------------------------------
+#: ``--runner`` choices: how a config is run (``module:function`` taking a RunConfig).
+RUNNERS = {
+    "default": "theory_lab.runner:run_config",
+    "decentralized": "theory_lab.decentralized:run_decentralized",
+    "local": "theory_lab.local_updates:run_local_config",
+    "dnasa": "theory_lab.decentralized.dnasa:run_dnasa",
+}
+
+
+def runner_function(name: str):
+    """The run function behind a ``--runner`` name."""
+    import importlib
+
+    if name not in RUNNERS:
+        raise ValueError(f"unknown runner {name!r}; available: {', '.join(RUNNERS)}")
+    module, func = RUNNERS[name].split(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def _other_methods() -> dict[str, dict[str, str]]:
+    """Methods with their own runner: decentralized (agents) and local updates (workers)."""
+    import inspect
+
+    from . import local_updates
+    from .decentralized import METHODS
+
+    return {
+        "decentralized": {k: (inspect.getdoc(cls) or "").splitlines()[0] for k, (cls, _) in sorted(METHODS.items())},
+        "local": {k: "local-update method (workers x inner steps)" for k in local_updates.METHODS},
+    }
+
+
 def cmd_list(args) -> int:
     if args.what == "problems":
         import problems
 
-        entries = problems.available()
+        blocks = {None: problems.available()}
     else:
         from . import optimizers
 
-        entries = optimizers.available()
-    width = max((len(k) for k in entries), default=0)
-    for name, doc in entries.items():
-        print(f"{name:<{width}}  {doc}")
+        blocks = {None: optimizers.available(), **_other_methods()}
+    width = max((len(k) for entries in blocks.values() for k in entries), default=0)
+    for runner, entries in blocks.items():
+        if runner is not None:
+            print(f"\n# with --runner {runner}")
+        for name, doc in entries.items():
+            print(f"{name:<{width}}  {doc}")
     return 0
 
 
 def cmd_run(args) -> int:
     from .config import RunConfig
-    from .runner import run_config
 
     config = RunConfig(
         problem={"name": args.problem, **parse_assignments(args.p, "problem")},
@@ -187,7 +221,7 @@ def cmd_run(args) -> int:
         dtype=args.dtype,
         rng=args.rng,
     )
-    result = run_config(config)
+    result = runner_function(args.runner)(config)
     print_run_summary(result)
     if args.out:
         path = result.save(args.out)
@@ -243,6 +277,7 @@ def cmd_sweep(args) -> int:
     results = run_sweep(
         configs, store=store, n_jobs=args.n_jobs, engine=args.engine,
         progress=not args.quiet, dask_address=args.dask_address,
+        run_fn=None if args.runner == "default" else runner_function(args.runner),
     )
     keys = list(grid)
     names = [",".join(k) if isinstance(k, tuple) else k for k in keys]
@@ -380,6 +415,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dtype", default="float64")
     p.add_argument("--rng", default="host", choices=("host", "device"),
                    help="draw noise on the host (same numbers on every backend) or on the device")
+    p.add_argument("--runner", default="default", choices=list(RUNNERS),
+                   help="decentralized / local-update / D-NASA methods have their own runner")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("sweep", help="run a grid of configs from a JSON file")
@@ -389,6 +426,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=["joblib", "sequential", "dask"], default="joblib")
     p.add_argument("--dask-address", default=None)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--runner", default="default", choices=list(RUNNERS),
+                   help="decentralized / local-update / D-NASA methods have their own runner")
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("plot", help="plot saved results (median and quantile band over seeds)")

@@ -149,6 +149,8 @@ class DecentralizedMethod:
 
 
 class DGD(DecentralizedMethod):
+    """DGD / DSGD (Nedic-Ozdaglar): X+ = WX - eta grad F(X); with ``batch``, Bernoulli sampling."""
+
     def init(self, X0):
         return {"x": X0}, (np.zeros(self.S), np.zeros(self.S), 0)
 
@@ -170,6 +172,8 @@ class DGD(DecentralizedMethod):
 
 
 class EXTRA(DecentralizedMethod):
+    """EXTRA (Shi et al. 2015): exact first-order decentralized method, one gossip per step."""
+
     def init(self, X0):
         G, lifo, comp = self._full(X0)
         return {"x": X0, "g": G}, (lifo, comp, 0)
@@ -187,6 +191,8 @@ class EXTRA(DecentralizedMethod):
 
 
 class DIGing(DecentralizedMethod):
+    """DIGing (Nedic, Olshevsky, Shi 2017): gradient tracking, two gossips per step."""
+
     def init(self, X0):
         G, lifo, comp = self._full(X0)
         return {"x": X0, "y": G, "g": G}, (lifo, comp, 0)

@@ -243,7 +243,7 @@ def scale(lr, shapes=None, m=None, n=None, momentum: float = 0.9, axis: str = "c
 @register("scale_row")
 def scale_row(lr, shapes=None, m=None, n=None, momentum: float = 0.9, eps: float = 0.0,
               T=None) -> Optimizer:
-    r"""SCALE with row-wise normalization :math:`D_{i,:}/\|D_{i,:}\|_2` (configs cannot pass the string ``axis``)."""
+    r"""SCALE with row-wise normalization :math:`D_{i,:}/\|D_{i,:}\|_2` (the same as ``scale`` with ``axis="row"``)."""
     from dataclasses import replace
 
     return replace(scale(lr, shapes, m, n, momentum, "row", eps, T), name="scale_row")
