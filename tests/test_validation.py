@@ -80,3 +80,12 @@ def test_option_names_pass_through_expression_resolution():
     # a misspelled symbol is not silently a number: the numeric check names it
     with pytest.raises(ValueError, match="'Lx'"):
         make("sgd", lr=resolve("Lx", {"L": 1.0}))
+
+
+def test_config_get_path_pairs_with_with_path():
+    from theory_lab import RunConfig
+
+    cfg = RunConfig(problem={"name": "quadratic", "d": 5}, optimizer={"name": "sgd", "lr": 0.1}, T=3)
+    assert cfg.with_path("problem.d", 9).get_path("problem.d") == 9
+    assert cfg.get_path("T") == 3 and cfg.get_path("problem.kappa") is None
+    assert cfg.get_path("optimizer.lr.eta", "missing") == "missing"

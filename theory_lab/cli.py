@@ -261,10 +261,7 @@ def _lookup(config, key) -> str:
     """Value of a (dotted, or zipped tuple of) grid key in ``config``, as text."""
     if isinstance(key, tuple):
         return ",".join(_lookup(config, k) for k in key)
-    value = config.to_dict()
-    for part in key.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return str(value)
+    return str(config.get_path(key))
 
 
 def cmd_sweep(args) -> int:

@@ -126,6 +126,15 @@ class RunConfig:
     def replace(self, **changes) -> RunConfig:
         return replace(self, **changes)
 
+    def get_path(self, dotted: str, default=None):
+        """Value at a dotted key, e.g. ``"problem.kappa"`` (``default`` where it is missing)."""
+        value = self.to_dict()
+        for part in dotted.split("."):
+            if not isinstance(value, dict) or part not in value:
+                return default
+            value = value[part]
+        return value
+
     def with_path(self, dotted: str, value) -> RunConfig:
         """Copy with a dotted key set, e.g. ``"problem.kappa"`` or ``"optimizer.lr.eta"``."""
         head, *path = dotted.split(".")

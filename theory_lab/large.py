@@ -136,7 +136,7 @@ def run_preset(preset: Preset, scale: float = 1.0, backend: str = "torch", devic
     total = time.perf_counter() - t0
     steps = int(result.meta["last_step"])
     loop = result.meta["wall_time"]
-    sizes = {path: _get(cfg, path) for path in preset.sizes}
+    sizes = {path: cfg.get_path(path) for path in preset.sizes}
     line = {
         "preset": preset.name,
         "description": preset.description,
@@ -152,14 +152,6 @@ def run_preset(preset: Preset, scale: float = 1.0, backend: str = "torch", devic
     if preset.bytes_per_step is not None:
         line["achieved_GBps"] = preset.bytes_per_step(sizes) * steps / loop / 1e9
     return line
-
-
-def _get(cfg: RunConfig, path: str):
-    head, *rest = path.split(".")
-    value = getattr(cfg, head)
-    for key in rest:
-        value = value[key]
-    return value
 
 
 def main(argv=None) -> list[dict]:
