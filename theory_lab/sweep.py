@@ -62,11 +62,40 @@ Engines
 
 Caching rules
 -------------
-A config's cache key is :meth:`RunConfig.hash`: everything that changes the numbers
-(problem, optimizer, horizon, batch, seeds, backend, dtype, ...) but not ``tags`` and not
-the package version.  Delete the store (:meth:`ResultStore.clear`) after changing code that
-changes the numbers.  The hash reads integral floats as ints and numpy scalars as Python
-scalars, so ``kappa=10``, ``kappa=10.0`` and ``np.float64(10)`` share one cache entry.
+A result file is named ``<config hash>.npz`` (:meth:`RunConfig.hash`: everything that
+changes the numbers -- problem, optimizer, horizon, batch, seeds, backend, dtype, ... --
+but not ``tags``; integral floats read as ints and numpy scalars as Python scalars, so
+``kappa=10``, ``kappa=10.0`` and ``np.float64(10)`` share one file).  The file name is
+only where to look; what is *served* is decided by the **cache key** stored in the file,
+``{config_hash, version, code_fingerprint, code_modules}`` (:func:`cache_key`), and a
+SHA-256 checksum over the record and every array.  :meth:`ResultStore.load` serves a
+file only if
+
+1. it reads and its checksum matches (else :class:`CorruptResult`, "checksum" /
+   "unreadable": an edited or truncated file);
+2. it holds the run asked for: recorded config hash and the config itself (tags aside)
+   equal the request (else :class:`CorruptResult`, "wrong config": a file copied or
+   renamed from another config is never relabelled);
+3. its lab version is the current ``theory_lab.__version__`` (else :class:`StaleResult`);
+4. every module in its ``code_modules`` -- the problem and optimizer factories' modules
+   (user plugins included, wherever they live), what they import from the lab, the
+   lab's core run path and the run function's module, see :mod:`theory_lab.fingerprint`
+   -- still has the recorded SHA-256 (else :class:`StaleResult`, "code changed").
+
+Files written before keys existed are stale ("older lab").  :func:`run_sweep`
+recomputes stale and corrupt files, overwrites them, never counts them as served, and
+reports them (one ``RuntimeWarning`` and ``results.report``, e.g. ``recomputed 3 (2
+stale: 2 code changed; 1 corrupt: 1 checksum)``); ``refresh=True`` (CLI ``--refresh``)
+recomputes everything.  Not covered: third-party library versions (recorded, not
+checked) and data files read at run time -- use ``refresh`` after changing those.
+
+Store housekeeping: files are written with mode ``0666 & ~umask`` (``0644`` usually),
+so a shared store is readable by the group; :meth:`ResultStore.clear` deletes only files
+named like a result *and* holding a result record; :meth:`ResultStore.table` skips (and
+names, in ``.skipped`` and a warning) files it cannot serve; a sweep with something to
+compute checks that the store is writable before computing anything.  Before any run
+starts, :func:`theory_lab.sizing.check` refuses runs that cannot fit in memory
+(``allow_large=True`` to try anyway).
 """
 
 from __future__ import annotations
