@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import sys
-import textwrap
 from pathlib import Path
 
 import numpy as np
