@@ -277,3 +277,31 @@ def test_cli_sweep_distinguishes_served_stale_corrupt_and_new(tmp_path, capsys, 
     assert cli.main([*argv[:3], str(blocker / "c"), *argv[4:]]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "not writable" in err
+
+
+
+SCRIPT = """
+from theory_lab.runner import run_config
+
+
+def my_run(cfg):  # a run function defined in a script run as __main__ ({tag})
+    return run_config(cfg)
+"""
+
+
+def test_run_function_in_a_script_is_fingerprinted_by_its_file(tmp_path):
+    script, store = tmp_path / "my_script.py", ResultStore(tmp_path / "store")
+
+    def load(tag):  # what `python my_script.py` defines: functions of module "__main__"
+        script.write_text(SCRIPT.format(tag=tag))
+        os.utime(script, ns=(os.stat(script).st_atime_ns, os.stat(script).st_mtime_ns + 10**9))
+        namespace = {"__name__": "__main__"}
+        exec(compile(script.read_text(), str(script), "exec"), namespace)
+        return namespace["my_run"]
+
+    run_fn = load("v1")
+    assert f"file:{script}" in code_modules(BASE, run_fn)
+    assert run_sweep([BASE], store=store, engine="sequential", run_fn=run_fn).report.new
+    assert run_sweep([BASE], store=store, engine="sequential", run_fn=load("v1")).report.served
+    with pytest.warns(RuntimeWarning, match="1 stale: 1 code changed"):
+        run_sweep([BASE], store=store, engine="sequential", run_fn=load("v2"))

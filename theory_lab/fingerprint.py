@@ -85,6 +85,8 @@ def lab_version() -> str:
 
 def _module_path(name: str) -> str | None:
     """Source file of module ``name`` (loaded or importable), or ``None``."""
+    if name.startswith("file:"):  # a script run as __main__: located by its recorded path
+        return None
     mod = sys.modules.get(name)
     path = getattr(mod, "__file__", None) if mod is not None else None
     if path is None:
@@ -196,7 +198,15 @@ def _object_root(obj) -> tuple[str, str | None] | None:
         path = inspect.getsourcefile(obj)
     except (TypeError, OSError):
         path = None
-    path = _module_path(name) or (os.path.abspath(path) if path and os.path.isfile(path) else None)
+    path = os.path.abspath(path) if path and os.path.isfile(path) else None
+    if name == "__main__":  # a script or ``python -m pkg.mod``: name it stably
+        main = sys.modules.get("__main__")
+        spec = getattr(main, "__spec__", None)
+        main_file = getattr(main, "__file__", None)
+        same = path is not None and main_file and os.path.abspath(main_file) == path
+        name = spec.name if (same and spec is not None and spec.name) else f"file:{path}"
+        return (name, path) if path else None
+    path = _module_path(name) or path
     return (name, path) if path else None
 
 
