@@ -96,10 +96,11 @@ def _fmt_bytes(n: float) -> str:
 
 
 def _fmt_num(x: float) -> str:
+    """``100`` -> ``"100"``, ``1e11`` -> ``"1e11"``, ``6.7e7`` -> ``"6.71e7"``."""
     x = float(x)
-    if x >= 1e5 and math.log10(x).is_integer():
-        return f"1e{int(math.log10(x))}"
-    return f"{x:.4g}" if x >= 1e5 else str(int(x)) if x.is_integer() else str(x)
+    if x < 1e5:
+        return str(int(x)) if x.is_integer() else f"{x:.4g}"
+    return f"{x:.3g}".replace("e+0", "e").replace("e+", "e")
 
 
 def _fmt_time(s: float) -> str:
