@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ import theory_lab
 from theory_lab import RunConfig, cli
 from theory_lab import optimizers as optimizers_registry
 from theory_lab.errors import UserError
-from theory_lab.fingerprint import code_fingerprint, code_modules
+from theory_lab.fingerprint import changed_modules, code_fingerprint, code_modules
 from theory_lab.results import ARRAYS, CorruptResult, RunResult, StaleResult
 from theory_lab.runner import run_config
 from theory_lab.sweep import ResultStore, run_sweep
@@ -305,3 +306,37 @@ def test_run_function_in_a_script_is_fingerprinted_by_its_file(tmp_path):
     assert run_sweep([BASE], store=store, engine="sequential", run_fn=load("v1")).report.served
     with pytest.warns(RuntimeWarning, match="1 stale: 1 code changed"):
         run_sweep([BASE], store=store, engine="sequential", run_fn=load("v2"))
+
+
+def test_plugin_package_helpers_are_fingerprinted(tmp_path, monkeypatch):
+    pkg = f"plugpkg_{os.getpid()}"
+    root = tmp_path / pkg
+    root.mkdir()
+    (root / "__init__.py").write_text("")
+    (root / "helpers.py").write_text("KAPPA = 10.0\n")
+    (root / "methods.py").write_text(textwrap.dedent(f'''
+        from problems import register
+        from problems.quadratic import anisotropic_quadratic
+        from .helpers import KAPPA
+
+        @register("{pkg}_quad")
+        def quad(d: int = 4):
+            """Plugin quadratic whose constant lives in a helper module."""
+            return anisotropic_quadratic(d=d, kappa=KAPPA)
+    '''))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        importlib.import_module(f"{pkg}.methods")
+        cfg = BASE.replace(problem={"name": f"{pkg}_quad"})
+        mods = code_modules(cfg)
+        assert {f"{pkg}.methods", f"{pkg}.helpers"} <= set(mods)
+        before = code_fingerprint(cfg)
+        (root / "helpers.py").write_text("KAPPA = 100.0\n")
+        os.utime(root / "helpers.py", ns=(0, os.stat(root / "methods.py").st_mtime_ns + 10**9))
+        assert code_fingerprint(cfg) != before
+
+        assert changed_modules(mods) == [f"{pkg}.helpers"]
+    finally:
+        problems.REGISTRY.pop(f"{pkg}_quad", None)
+        for name in [m for m in sys.modules if m.startswith(pkg)]:
+            sys.modules.pop(name)
