@@ -222,9 +222,13 @@ def fig_curves(store=STORE, n_jobs=1, quick=False):
 ADV_GRID = {"eff_rank": (1.5, 3.0, 6.0), "stable_rank": (1.5, 3.0, 6.0)}
 
 
-def advantage_configs(T=3000, problem_seeds=range(3), m=8, n=16, grid=None):
-    """(eff_rank, stable_rank, problem seed) -> {"ASGO": cfg, "SGD": cfg}; noise free, every step recorded."""
+def advantage_configs(T=3000, problem_seeds=range(3), m=8, n=16, grid=None, asgo_spec=None):
+    """(eff_rank, stable_rank, problem seed) -> {"ASGO": cfg, "SGD": cfg}; noise free, every step recorded.
+
+    ``asgo_spec`` overrides ASGO's optimizer spec (a claim's mutant, e.g. ``{"side": "right"}``).
+    """
     grid = grid or ADV_GRID
+    aspec = {"name": "asgo", "lr": "D_op/sqrt(2)", "m": "m", "n": "n", **(asgo_spec or {})}
     out = {}
     for er in grid["eff_rank"]:
         for sr in grid["stable_rank"]:
@@ -234,8 +238,7 @@ def advantage_configs(T=3000, problem_seeds=range(3), m=8, n=16, grid=None):
                 common = dict(problem=prob, T=T, seeds=(0,), n_checkpoints=T + 1, spacing="linear",
                               tags={"experiment": "asgo_advantage"})
                 out[(er, sr, ps)] = {
-                    "ASGO": RunConfig(optimizer={"name": "asgo", "lr": "D_op/sqrt(2)", "m": "m", "n": "n"},
-                                      **common),
+                    "ASGO": RunConfig(optimizer=dict(aspec), **common),
                     "SGD": RunConfig(optimizer={"name": "sgd", "lr": "1/L"}, **common),
                 }
     return out
