@@ -261,6 +261,20 @@ def fig_invariance():
     return tr
 
 
+def report_claims() -> None:
+    """Print the verdicts of :mod:`theory_lab.claims.scale` at figure scale, true method and mutants."""
+    from theory_lab.claims import check, rejects
+    from theory_lab.claims import scale as sc
+
+    for claim in sc.CLAIMS:
+        m = claim.measure("figure", {})
+        print(f"[claims] {claim.id}: {check(claim, m).status}: {check(claim, m).reason}")
+        for mu in claim.mutants:
+            mm = claim.measure("figure", mu.variant)
+            print(f"[claims] {claim.id} mutant {mu.name}: value {mm.value:.4g}, rejected "
+                  f"{rejects(claim, mm)}")
+
+
 def main(argv=None):
     args = parse_args(__doc__, STORE, argv)
     t0 = time.perf_counter()
@@ -279,6 +293,7 @@ def main(argv=None):
         err = np.max(np.abs(res["scale"] - res["predicted"]) / np.maximum(res["predicted"], 1e-300))
         print(f"[scale_invariance] kappa {kappa:g}: max rel. deviation from the exact recursion "
               f"{err:.2g}; f_T SCALE {res['scale'][-1]:.3g}, GD {res['gd'][-1]:.3g}")
+    report_claims()
     print(f"[scale] total {time.perf_counter() - t0:.1f} s")
     return 0
 
