@@ -55,6 +55,7 @@ import math
 
 import numpy as np
 
+from ..theory.asgo_bounds import advantage_slope_tolerance
 from .base import Claim, Disagreement, Measurement, Mutant, register
 
 PAPER = "asgo"
@@ -155,7 +156,7 @@ ADVANTAGE_SLOPE = register(Claim(
            "vs ||L|| D_F^2 comparison is [V] (abstract: one-sided smoothness, low-rank gradients)",
     kind="exponent",
     predicted=1.0,
-    tolerance=math.log(2) / math.log(16),
+    tolerance=advantage_slope_tolerance(16.0, 2.0),
     measure=measure_advantage_slope,
     mutants=(MUTANTS["right_side"], MUTANTS["no_sqrt"], MUTANTS["no_accumulation"]),
     disagreement=Disagreement(
