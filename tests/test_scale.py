@@ -98,7 +98,7 @@ def test_scale_step_matches_inline_reference_with_last_layer_momentum():
     assert set(st0) == {"w"}
     assert np.allclose(no_mom[1][:, :35 + 30], got[1][:, :65], rtol=1e-12)   # hidden layers: no momentum
     # the transposed variant is a different method
-    tr, _ = _drive(make("scale_transposed", lr=lr, shapes=SHAPES, momentum=beta), grads)
+    tr, _ = _drive(make("scale", lr=lr, shapes=SHAPES, momentum=beta, axis="column"), grads)
     assert not np.allclose(tr[1], got[1], rtol=1e-3)
 
 

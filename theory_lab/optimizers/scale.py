@@ -46,7 +46,7 @@ layer's size); with ``momentum = 0`` there is none.
 The name "column-normalized" is the paper's: a column of the (in, out) matrix
 :math:`W^\top` is a row of the torch weight; what is normalized is fixed by the code above.
 
-The **transposed variant** (``axis="column"``, registry ``"scale_transposed"``)
+The **transposed variant** (``axis="column"``, e.g. ``make("scale", ..., axis="column")``)
 normalizes each column :math:`D_{:,j}` over the outputs -- torch ``dim=0``, what the
 official code does only for token embeddings, which are stored ``(vocab, dim)``.  It was
 the lab's default before issue 11 (with :math:`D_{:,j}/\|D_{:,j}\|_2`, ``norm="l2"``).
@@ -111,7 +111,6 @@ __all__ = [
     "optimizer_state_memory",
     "scale",
     "scale_row",
-    "scale_transposed",
     "state_memory",
 ]
 
@@ -296,15 +295,6 @@ def scale_row(lr, shapes=None, m=None, n=None, momentum: float = 0.9, eps: float
     from dataclasses import replace
 
     return replace(scale(lr, shapes, m, n, momentum, "row", eps, T, norm), name="scale_row")
-
-
-@register("scale_transposed")
-def scale_transposed(lr, shapes=None, m=None, n=None, momentum: float = 0.9, eps: float = 1e-8,
-                     T=None, norm: str = "rms") -> Optimizer:
-    r"""SCALE on the other axis: columns :math:`D_{:,j}` over the outputs (torch ``dim=0``), not official."""
-    from dataclasses import replace
-
-    return replace(scale(lr, shapes, m, n, momentum, "column", eps, T, norm), name="scale_transposed")
 
 
 # -- per-layer wrapper --------------------------------------------------------------------
