@@ -19,19 +19,23 @@ from .base import (
     Mutant,
     Verdict,
     check,
+    measure,
     register,
     registered,
     rejects,
+    slope_measurement,
+    variant_key,
 )
 
 
 def load_all() -> dict[str, Claim]:
     """Import every ``theory_lab.claims.<paper>`` module; all registered claims by id."""
     for info in pkgutil.iter_modules(__path__):
-        if info.name != "base":
+        if info.name not in ("base", "report", "cli"):
             importlib.import_module(f"{__name__}.{info.name}")
     return registered()
 
 
 __all__ = ["KINDS", "SCALES", "STATUSES", "Claim", "Disagreement", "Measurement", "Mutant",
-           "Verdict", "check", "load_all", "register", "registered", "rejects"]
+           "Verdict", "check", "load_all", "measure", "register", "registered", "rejects",
+           "slope_measurement", "variant_key"]
