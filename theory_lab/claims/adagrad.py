@@ -39,12 +39,11 @@ References
 from __future__ import annotations
 
 import functools
-import json
 import math
 
 import numpy as np
 
-from .base import Claim, Disagreement, Measurement, Mutant, register, slope_measurement, variant_key
+from .base import Claim, Disagreement, Measurement, Mutant, register, slope_measurement
 
 PAPER = "adagrad"
 FIGURE_STORE = "results/cache/adagrad"
@@ -103,7 +102,7 @@ def _hitting_times(scale: str, method: str, spec: dict, grid) -> dict:
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _sgd_times(scale: str) -> dict:
     from experiments.adagrad import GRID_SGD_WIDE, SGD
 
@@ -166,7 +165,7 @@ register(Claim(
 
 
 # ----------------------------------------------------------------------------- bounds
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _tuned_lr(scale: str, method: str) -> float:
     from experiments.adagrad import ADAGRAD, GRID_ADAGRAD, GRID_SGD, SGD, _tuned, all_steps, quad
     from theory_lab import RunConfig

@@ -241,7 +241,7 @@ def variant_key(variant: dict | None) -> str:
     return json.dumps(variant or {}, sort_keys=True, default=repr)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _measure_cached(claim_id: str, scale: str, key: str) -> Measurement:
     claim = _REGISTRY[claim_id]
     return claim.measure(scale, json.loads(key))

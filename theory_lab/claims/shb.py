@@ -156,7 +156,7 @@ def _floor_rows(scale: str, variant: dict) -> list[dict]:
     return _floor_rows_cached(scale, variant_key(variant))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _floor_rows_cached(scale: str, key: str) -> list[dict]:
     from experiments.shb import n_stages_for, quadratic
     from theory_lab import RunConfig

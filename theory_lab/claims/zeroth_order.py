@@ -102,7 +102,7 @@ def _zo(base, variant: dict, **kw):
 
 
 # ----------------------------------------------------------------------------- d scaling
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _scaling(scale: str, key: str) -> dict:
     """Measured (median over seeds) and exact-recursion iterations to eps_rel f0 per d."""
     import problems
