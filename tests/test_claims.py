@@ -111,3 +111,61 @@ def test_check_semantics():
     assert check(dis, Measurement(0.92)).status == "disagrees"
     assert rejects(dis, Measurement(1.0))  # agrees with the paper: not the reproduced value
     assert rejects(dis, Measurement(0.5))  # outside the reproduced interval
+
+
+# ----------------------------------------------------------------------------- report and CLI
+def _fake_claims():
+    from theory_lab.claims import Claim, Disagreement, Measurement, Mutant
+
+    def meas(value):
+        return lambda scale, variant: Measurement(variant.get("v", value), (0.9, 1.1))
+
+    def boom(scale, variant):
+        raise RuntimeError("no data")
+
+    muts = (Mutant("a", "off by 2", {"v": 2.0}), Mutant("b", "off by 3", {"v": 3.0}))
+    return {
+        "fake.ok": Claim("fake.ok", "fake", "s|1", "[V] x", "equal", 1.0, 0.1, meas(1.0), muts),
+        "fake.bound": Claim("fake.bound", "fake", "s2", "[R] x", "upper", 1.0, 0.0,
+                            lambda s, v: Measurement(v.get("v", 0.01), bound=1.0), muts),
+        "fake.dis": Claim("fake.dis", "fake", "s3", "[D] x", "exponent", 1.0, 0.05, meas(0.8),
+                          muts, disagreement=Disagreement(0.8, (0.7, 0.9), "finite size")),
+        "fake.nm": Claim("fake.nm", "fake", "s4", "[R] x", "equal", 1.0, 0.1, boom, muts),
+    }
+
+
+def test_report_lists_status_tightness_mutants_and_disagreements(tmp_path):
+    from theory_lab.claims.report import build_report, write_report
+
+    rep = build_report("test", claims=_fake_claims())
+    e = {x["id"]: x for x in rep["papers"]["fake"]}
+    assert e["fake.ok"]["status"] == "holds" and e["fake.ok"]["mutants_rejected"] == 2
+    assert e["fake.bound"]["status"] == "holds, loose" and e["fake.bound"]["tightness"] == 0.01
+    assert e["fake.bound"]["mutants_rejected"] == 2  # 2.0 and 3.0 are above the bound 1.0
+    assert e["fake.dis"]["status"] == "disagrees"
+    assert e["fake.nm"]["status"] == "not measurable" and "no data" in e["fake.nm"]["reason"]
+    assert rep["disagreements"][0]["id"] == "fake.dis"
+    h = rep["header"]
+    assert h["scale"] == "test" and h["fingerprint"] and h["version"] and h["date"]
+    md, js = write_report(rep, tmp_path)
+    text = md.read_text()
+    assert "fake.dis" in text and "finite size" in text and "2 of 2" in text
+    assert "s\\|1" in text  # table cells escaped
+    data = json.loads(js.read_text())  # strict JSON: non-finite numbers as strings
+    assert data["summary"]["claims"] == 4
+
+
+def test_verify_command_writes_the_report(tmp_path, monkeypatch, capsys):
+    from theory_lab import cli
+    from theory_lab.claims import report
+
+    fakes = _fake_claims()
+    del fakes["fake.nm"]
+    monkeypatch.setattr("theory_lab.claims.load_all", lambda: fakes)
+    assert cli.main(["verify", "--scale", "test", "--out", str(tmp_path), "--paper", "fake"]) == 0
+    assert (tmp_path / "VERIFICATION.md").exists() and (tmp_path / "verification.json").exists()
+    assert "fake.ok: holds" in capsys.readouterr().out
+    assert cli.main(["verify", "--paper", "nope", "--out", str(tmp_path)]) == 2  # one line, no traceback
+    assert "no claims for paper 'nope'" in capsys.readouterr().err
+    assert cli.main(["verify", "--scale", "huge"]) == 2
+    assert report.predicted_text(fakes["fake.bound"]).startswith("≤ bound")

@@ -37,7 +37,6 @@ Design note ``shared/design-notes.md`` (claims as function calls, as in PEPit's 
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 from collections.abc import Callable
@@ -241,23 +240,22 @@ def variant_key(variant: dict | None) -> str:
     return json.dumps(variant or {}, sort_keys=True, default=repr)
 
 
-@functools.cache
-def _measure_cached(claim_id: str, scale: str, key: str) -> Measurement:
-    claim = _REGISTRY[claim_id]
-    return claim.measure(scale, json.loads(key))
+_MEASURED: dict[tuple[int, str, str], tuple[Claim, Measurement]] = {}
 
 
 def measure(claim: Claim, scale: str = "test", variant: dict | None = None) -> Measurement:
-    """``claim.measure(scale, variant)``, cached per (claim id, scale, variant) in this process.
+    """``claim.measure(scale, variant)``, cached per (claim, scale, variant) in this process.
 
     The parametrized claim tests and the report both call it, so each measurement runs once
     per session.  The variant reaches ``measure`` as a JSON round trip of itself (so it must
-    be made of JSON values).
+    be made of JSON values).  Nothing is registered.
     """
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
-    register(claim)
-    return _measure_cached(claim.id, scale, variant_key(variant))
+    key = (id(claim), scale, variant_key(variant))
+    if key not in _MEASURED:
+        _MEASURED[key] = (claim, claim.measure(scale, json.loads(key[2])))  # keeps id(claim) alive
+    return _MEASURED[key][1]
 
 
 def slope_measurement(x, y, **details) -> Measurement:
