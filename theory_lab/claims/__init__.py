@@ -1,7 +1,10 @@
 """Claims of the papers the lab verifies, as objects (see :mod:`theory_lab.claims.base`).
 
 Each paper's claims live in ``theory_lab/claims/<paper>.py`` and register themselves on
-import; :func:`load_all` imports them all.
+import; :func:`load_all` imports them all (not :mod:`.report` and :mod:`.cli`, which
+measure them).  :func:`measure` runs a claim's ``measure(scale, variant)`` once per process;
+``tests/test_claims.py`` checks every claim and mutant at test scale and
+``theory-lab verify`` (:mod:`theory_lab.claims.cli`) writes ``figures/VERIFICATION.md``.
 """
 
 from __future__ import annotations
