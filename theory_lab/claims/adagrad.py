@@ -158,8 +158,9 @@ register(Claim(
               "shrink (the bound's D_2^2/(2 eta) ignores 2 - eta L_i), and AdaGrad's "
               "sum_i L_i C(e_i) weights the two large coordinates' own C(e_i) more as r_L "
               "falls (T_AdaGrad falls 7.2x where ||L||_1 falls 8x). Figure scale "
-              "(r_L = 0.16..0.01): -0.91 [-0.93, -0.90]; test scale (0.16..0.02) measured "
-              "within the interval; -0.85 on d = 200 with one large coordinate.",
+              "(d = 400, r_L = 0.16..0.01): -0.91 [-0.93, -0.90]; test scale (d = 250, "
+              "r_L = 0.08..0.01, 3-point step grids): -0.90 [-0.93, -0.87]; -0.85 on d = 200 "
+              "with one large coordinate.",
     ),
     figure="adagrad_anisotropy.png",
 ))
