@@ -134,7 +134,7 @@ class DNASA(DecentralizedMethod):
         return oracle(X, [g for g, _ in self._gens])
 
     def _direction(self, V):
-        """:math:`v_i/\|v_i\|` per agent (zero for a zero :math:`v_i`), or :math:`v_i` unnormalized."""
+        r""":math:`v_i/\|v_i\|` per agent (zero for a zero :math:`v_i`), or :math:`v_i` unnormalized."""
         if not self.params["normalize"]:
             return V
         xp = namespace(V)
