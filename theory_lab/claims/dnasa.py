@@ -145,7 +145,8 @@ def measure_rate_bound(scale: str, variant: dict) -> Measurement:
     v = _avg_grad_norms(prob, mix, K, range(2), variant)
     c = prob.constants()
     b = dnasa_bound(K, m, 1.0, 1.0, L=c["L"], L_l=c["L_l"], sigma=float(np.sqrt(c["sigma2"])), Delta=c["Delta0"],
-                    gap=float(mix.gap), zeta0=c["zeta0"])["total"]
+                    gap=float(mix.gap), zeta0=c["zeta0"],
+                    eps0=float(np.linalg.norm(prob.gradient(prob.w0))))["total"]  # z^0 = 0
     return Measurement(float(v.max()), bound=b)
 
 
