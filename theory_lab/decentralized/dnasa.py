@@ -248,7 +248,7 @@ def build_dnasa(config: RunConfig):
         raise ValueError(f"run_dnasa runs the 'dnasa' method only, got {name!r}")
     unknown = set(ospec) - set(DEFAULTS) - set(SWITCHES)
     if unknown:
-        raise ValueError(f"method 'dnasa' has no parameter(s) {sorted(unknown)}; it takes {sorted(DEFAULTS)}")
+        raise ValueError(f"method 'dnasa' has no parameter(s) {sorted(unknown)}; it takes {sorted(set(DEFAULTS) | set(SWITCHES))}")
     K = ospec.pop("K", None)
     if K is not None and K != config.T:
         raise ValueError(f"D-NASA's horizon K = {K} must equal the run length T = {config.T}")
