@@ -41,7 +41,7 @@ FLAT_TOL = 0.15
 ACC_TOL = 0.15
 #: kappa_local / kappa ratios (fixed kappa = 10) and kappa grids per scale
 RATIOS = {"test": (1, 2, 4, 8), "figure": (1, 2, 4, 8, 16)}
-KAPPAS = {"test": (25, 50, 100), "figure": (50, 100, 200, 400, 800, 1600)}
+KAPPAS = {"test": (25, 50, 100), "figure": (50, 100, 200, 400, 800, 1600, 3200)}
 
 
 def _ridge(m, n, d, kappa, heterogeneity) -> dict:
@@ -68,12 +68,14 @@ def _fit(x, costs) -> Measurement:
 
 def measure_kappa_local(scale: str, variant: dict) -> Measurement:
     r"""LIFO to :math:`\epsilon = 10^{-6}` of ``gt_nsvr`` (+ ``variant`` overrides) vs
-    :math:`\kappa_l` at :math:`\kappa = 10` (ring of 8, 16 components of dimension 16 each)."""
-    m = 8
+    :math:`\kappa_l` at fixed :math:`\kappa` on a ring: test scale 8 agents x 16 components
+    (:math:`d = 16`, :math:`\kappa = 10`); figure scale the figure's 16 x 32
+    (:math:`d = 32`, :math:`\kappa = 30`)."""
+    m, n, d, kappa = (8, 16, 16, 10.0) if scale == "test" else (16, 32, 32, 30.0)
     T, seeds = (6000, range(2)) if scale == "test" else (12000, range(3))
     x, costs = [], []
     for r in RATIOS[scale]:
-        cfg = RunConfig(problem=_ridge(m, 16, 16, 10.0, (r - 1) / (m - 1)),
+        cfg = RunConfig(problem=_ridge(m, n, d, kappa, (r - 1) / (m - 1)),
                         optimizer={"name": "gt_nsvr", **variant}, T=T, seeds=tuple(seeds), epsilon=1e-6,
                         stop_at_epsilon=True, spacing="linear", n_checkpoints=20)
         c, consts = _lifo_to_eps(cfg)
