@@ -45,8 +45,7 @@ from theory_lab.sweep import run_sweep
 STORE = "results/cache/decentralized"
 
 METHOD_STYLE = {
-    "gt_katyusha": ("gt_katyusha [R] (accelerated reconstruction, no source: GT+FastMix+network-wide L-Katyusha)",
-                    "tab:brown"),
+    "gt_katyusha": ("gt_katyusha [R] (accelerated, no source: GT+FastMix+L-Katyusha)", "tab:brown"),
     "gt_nsvr": ("gt_nsvr [R] (GT+FastMix+network-wide L-SVRG)", "tab:red"),
     "pmgt_lsvrg": ("PMGT-LSVRG [R]", "tab:purple"),
     "mc_gt": ("GT+FastMix, full gradients", "tab:green"),
