@@ -5,26 +5,19 @@
 advantage sweep (about 15 s at test scale) runs once per method.
 """
 
-import functools
-import json
 
 import pytest
 
 from theory_lab.claims import asgo as ac
-from theory_lab.claims import check, load_all, rejects
+from theory_lab.claims import base, check, load_all, rejects
 from theory_lab.theory.asgo_bounds import advantage_slope_tolerance
 
 CASES = [(c, mu) for c in ac.CLAIMS for mu in c.mutants]
 
 
-@functools.cache
-def _measure(claim_id, variant_json):
-    claim = {c.id: c for c in ac.CLAIMS}[claim_id]
-    return claim.measure("test", json.loads(variant_json))
-
-
 def measure(claim, variant):
-    return _measure(claim.id, json.dumps(variant, sort_keys=True))
+    """One measurement per (claim, variant) per session, shared with tests/test_claims.py."""
+    return base.measure(claim, "test", variant)
 
 
 def test_claims_are_registered_with_mutants_and_a_theory_window():

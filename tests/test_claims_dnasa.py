@@ -9,17 +9,13 @@ import math
 import pytest
 
 from theory_lab.claims import check, rejects
+from theory_lab.claims.base import measure
 from theory_lab.claims.dnasa import CLAIMS, CONSENSUS, N_EXPONENT, RATE_BOUND
-
-_CACHE: dict = {}
 
 
 def measured(claim, variant):
-    """One measurement per (claim, variant) in this module (the loose-bound test reuses them)."""
-    key = (claim.id, tuple(sorted(variant.items())))
-    if key not in _CACHE:
-        _CACHE[key] = claim.measure("test", variant)
-    return _CACHE[key]
+    """One measurement per (claim, variant) per session, shared with tests/test_claims.py."""
+    return measure(claim, "test", variant)
 
 
 CASES = [(c, None) for c in CLAIMS] + [(c, m) for c in CLAIMS for m in c.mutants]
