@@ -175,3 +175,23 @@ def test_plain_text_summaries():
     assert summary_line(doc) == ("Heavy ball with beta in [0, 1) and lr from make_schedule "
                                  "(Ge et al. 2019).")
     assert plain_text(r"$\|g\|_2$ and **bold**") == "|g|_2 and bold"
+
+
+def test_dask_workers_get_plugin_methods_by_value(tmp_path):
+    """A dask worker process that cannot see the plugin file still runs its method."""
+    distributed = pytest.importorskip("dask.distributed")
+    from theory_lab import RunConfig
+    from theory_lab.sweep import run_sweep
+
+    path = write_method(tmp_path / "remote_method.py", "plugin_remote", scale=0.5)
+    plugins.load_plugin(path)
+    path.unlink()  # no shared file system: the worker gets the factory by value
+    cfg = RunConfig(problem={"name": "quadratic", "d": 4, "kappa": 10, "sigma": 0.0},
+                    optimizer={"name": "plugin_remote", "lr": "1/L"}, T=20, seeds=(0,),
+                    n_checkpoints=5)
+    seq = run_sweep([cfg], engine="sequential", progress=False)[0]
+    with distributed.LocalCluster(n_workers=1, processes=True, threads_per_worker=1,
+                                  dashboard_address=None) as cluster:
+        (res,) = run_sweep([cfg], engine="dask", dask_address=cluster, progress=False)
+    assert res.meta.get("config_hash") == seq.meta.get("config_hash")
+    assert (res.suboptimality == seq.suboptimality).all()
