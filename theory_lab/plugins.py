@@ -243,7 +243,7 @@ class PluginBundle:
     by_value : dict
         ``{"problems": {name: factory}, "optimizers": {name: factory}}`` for factories
         that a worker cannot import by name (defined in ``__main__``: a script or a
-        notebook); pickled by value (cloudpickle).
+        notebook, or in ``exec``'d code); pickled by value (cloudpickle).
     """
 
     def __init__(self, entries=(), by_value=None):
@@ -263,6 +263,13 @@ def _registries() -> dict:
     import theory_lab.optimizers as optimizers
 
     return {"problems": problems, "optimizers": optimizers}
+
+
+def _not_importable(module: str) -> bool:
+    """Whether a worker cannot import ``module`` by name: ``__main__``, exec'd code, a notebook."""
+    if module == "__main__" or module not in sys.modules:
+        return True
+    return getattr(sys.modules[module], "__file__", None) is None
 
 
 def worker_bundle(by_value_modules: bool = False) -> PluginBundle:
@@ -286,8 +293,8 @@ def worker_bundle(by_value_modules: bool = False) -> PluginBundle:
     for kind, reg in _registries().items():
         chosen = {}
         for name, factory in reg.REGISTRY.items():
-            module = getattr(factory, "__module__", "")
-            if module == "__main__" or (by_value_modules and module in plugin_modules):
+            module = getattr(factory, "__module__", None) or ""
+            if _not_importable(module) or (by_value_modules and module in plugin_modules):
                 chosen[name] = factory
         by_value[kind] = chosen
     return PluginBundle(entries, by_value)
