@@ -5,12 +5,15 @@ import inspect
 import sys
 import textwrap
 import warnings
+from pathlib import Path
 
 import pytest
 
 import problems
 import theory_lab.optimizers as optimizers
 from theory_lab import plugins
+
+ROOT = Path(__file__).resolve().parents[1]
 
 METHOD = '''
 """A plugin optimizer."""
@@ -195,3 +198,16 @@ def test_dask_workers_get_plugin_methods_by_value(tmp_path):
         (res,) = run_sweep([cfg], engine="dask", dask_address=cluster, progress=False)
     assert res.meta.get("config_hash") == seq.meta.get("config_hash")
     assert (res.suboptimality == seq.suboptimality).all()
+
+
+def test_registries_and_cli_import_no_heavy_modules():
+    """`theory-lab list` stays fast: the registries import no scipy.stats, torch, cvxpy or sklearn."""
+    import subprocess
+
+    code = ("import sys, problems, theory_lab.optimizers, theory_lab.cli, theory_lab.plugins; "
+            "print(sorted(m for m in ('scipy.stats', 'scipy.optimize', 'torch', 'cvxpy', 'sklearn', "
+            "'sympy', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
