@@ -6,11 +6,13 @@ Subcommands::
     theory-lab run --problem quadratic -p d=100 -p kappa=1e3 --optimizer shb \\
         -o lr=1/L -o "beta=(1-1/sqrt(kappa))**2" --T 1000 --batch-size 8 --seeds 0:16 \\
         [--epsilon 1e-3] [--out results/run.npz] [--backend numpy --device cpu --dtype float64 --rng host]
-    theory-lab sweep config.json [--cache results/cache] [--n-jobs 2] \\
+    theory-lab sweep config.json [--cache results/cache | --no-cache] [--n-jobs 2] \\
         [--engine joblib|sequential|dask] [--dask-address tcp://...]
     theory-lab plot RESULT.npz [RESULT2.npz ...] --out NAME [--outdir figures] \\
         [--metric suboptimality] [--x steps|samples]
     theory-lab figures [shb|all] [ARGS for experiments.<name>.main ...]
+    theory-lab new problem|optimizer NAME [--dir lab_plugins] [--force]
+    theory-lab --plugin PATH ...   (plugins: see theory_lab.plugins; repeatable)
 
 ``KEY=VALUE`` parameters are read as int, float, bool or null when they look like one,
 else kept as strings (expressions such as ``1/L`` are evaluated by the config against
@@ -387,6 +389,17 @@ def cmd_plot(args) -> int:
     return 0
 
 
+def cmd_new(args) -> int:
+    from .scaffold import scaffold
+
+    paths = scaffold(args.kind, args.name, args.dir, force=args.force)
+    for path in paths:
+        print(f"wrote {path}")
+    listing = "problems" if args.kind == "problem" else "optimizers"
+    print(f"next: theory-lab --plugin {args.dir} list {listing}   (tests: pytest {args.dir})")
+    return 0
+
+
 def experiment_names() -> list[str]:
     """Modules of the ``experiments`` package (each with a ``main()``)."""
     import experiments
@@ -505,6 +518,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title", default=None)
     p.set_defaults(func=cmd_plot)
 
+    p = sub.add_parser("new", help="write a new problem or optimizer plugin and its test")
+    p.add_argument("kind", choices=["problem", "optimizer"])
+    p.add_argument("name", help="registered name (a lowercase Python identifier)")
+    p.add_argument("--dir", default="lab_plugins", help="folder of the plugin files (default lab_plugins)")
+    p.add_argument("--force", action="store_true", help="overwrite existing files")
+    p.set_defaults(func=cmd_new)
+
     p = sub.add_parser("figures", help="run experiment modules (experiments.<name>.main)")
     p.add_argument("which", nargs="?", default="all", help="experiment name or 'all'")
     p.add_argument("args", nargs=argparse.REMAINDER,
@@ -514,8 +534,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def load_cli_plugins(args) -> None:
-    """Load ``--plugin`` entries, ``THEORY_LAB_PLUGINS`` and entry points (not for ``plot``)."""
-    if args.command == "plot":
+    """Load ``--plugin`` entries, ``THEORY_LAB_PLUGINS`` and entry points (not for plot/new)."""
+    if args.command in ("plot", "new"):
         return
     from .plugins import load_plugins
 
