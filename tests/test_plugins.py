@@ -96,12 +96,21 @@ def test_entry_points_are_loaded(tmp_path, monkeypatch):
     import importlib.metadata
 
     write_method(tmp_path / "installed_plugin.py", "plugin_installed")
+    (tmp_path / "installed_setup.py").write_text(
+        "def setup():\n"
+        "    from theory_lab.optimizers import register\n"
+        "    register('plugin_setup')(lambda lr, T=None: None)\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    ep = importlib.metadata.EntryPoint("mine", "installed_plugin", plugins.ENTRY_POINT_GROUP)
+    eps = [importlib.metadata.EntryPoint("mine", "installed_plugin", plugins.ENTRY_POINT_GROUP),
+           importlib.metadata.EntryPoint("setup", "installed_setup:setup", plugins.ENTRY_POINT_GROUP)]
     monkeypatch.setattr(importlib.metadata, "entry_points",
-                        lambda group: [ep] if group == plugins.ENTRY_POINT_GROUP else [])
+                        lambda group: eps if group == plugins.ENTRY_POINT_GROUP else [])
     plugins.load_plugins()
-    assert "plugin_installed" in optimizers.REGISTRY
+    assert {"plugin_installed", "plugin_setup"} <= set(optimizers.REGISTRY)
+    # recorded as entries, so a sweep's workers load them too
+    assert plugins.worker_bundle().entries == ["installed_plugin", "installed_setup:setup"]
+    with pytest.raises(ValueError, match="no callable"):
+        plugins.load_plugin("installed_setup:nope")
 
 
 def test_reregistering_same_module_replaces_with_warning_other_module_raises():

@@ -14,7 +14,8 @@ three places, loaded in this order:
 
 An entry (``PATH`` or an environment entry) is a ``.py`` file, a folder (every
 ``*.py`` in it except ``_*.py`` and ``test_*.py``, in name order; a folder with an
-``__init__.py`` is imported as one package) or a dotted module name.  A file is
+``__init__.py`` is imported as one package), a dotted module name, or
+``module:function`` (imported, then the function is called once).  A file is
 imported under the stable module name ``theory_lab_plugins.<stem>_<8 hex of its path>``
 (in :data:`sys.modules`, with ``__file__``), so :func:`inspect.getsource` works on its
 factories and the cache fingerprint covers its code.
@@ -176,10 +177,17 @@ def load_plugin(entry: str | os.PathLike) -> list[ModuleType]:
         key = text
         if key in _LOADED:
             return _LOADED[key]
+        module_name, _, func = text.partition(":")  # "pkg.mod" or "pkg.mod:setup"
         try:
-            mods = [importlib.import_module(text)]
+            mod = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
             raise ValueError(f"plugin {text!r} is neither a path nor an importable module ({exc})") from None
+        if func:
+            setup = getattr(mod, func, None)
+            if not callable(setup):
+                raise ValueError(f"plugin {text!r}: {module_name} has no callable {func!r}")
+            setup()
+        mods = [mod]
     _LOADED[key] = mods
     return mods
 
@@ -197,11 +205,8 @@ def _load_entry_points() -> list[ModuleType]:
 
     mods = []
     for ep in entry_points(group=ENTRY_POINT_GROUP):
-        obj = ep.load()
-        if isinstance(obj, ModuleType):
-            mods.append(obj)
-        elif callable(obj):
-            obj()
+        # as a plugin entry ("pkg.mod" or "pkg.mod:setup"), so sweep workers load it too
+        mods.extend(load_plugin(ep.value.replace(" ", "")))
     return mods
 
 
