@@ -172,6 +172,12 @@ def test_cli_plugin_option_lists_parameters(tmp_path, capsys):
     assert cli.main(["--plugin", str(tmp_path / "cli_plug.py"), "list", "optimizers"]) == 0
     line = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("plugin_cli"))
     assert "Plain gradient step times 1.0." in line and "[lr]" in line
+    write_method(tmp_path / "cli_plug2.py", "plugin_cli2")
+    assert cli.main(["--plugin", str(tmp_path / "cli_plug.py"), "list", "optimizers",
+                     "--plugin", str(tmp_path / "cli_plug2.py")]) == 0  # before and after
+    assert "plugin_cli2" in capsys.readouterr().out
+    assert cli.main(["list", "optimizers", "--plugin", str(tmp_path / "missing.py")]) == 2
+    assert "plugin not found" in capsys.readouterr().err
 
 
 def test_plain_text_summaries():

@@ -462,6 +462,12 @@ class _UsageError(Exception):
         self.parser = parser
 
 
+def _plugin_option(p) -> None:
+    """``--plugin`` after the subcommand too (``theory-lab run --plugin lab_plugins ...``)."""
+    p.add_argument("--plugin", dest="sub_plugin", action="append", default=[], metavar="PATH",
+                   help="load plugins from a .py file, a folder or a module (repeatable)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Measured optimization rates against theorems' bounds.")
     parser.add_argument("--plugin", action="append", default=[], metavar="PATH",
@@ -471,6 +477,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="list registered problems or optimizers")
     p.add_argument("what", choices=["problems", "optimizers"])
+    _plugin_option(p)
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("run", help="run one config over seeds and summarise it")
@@ -493,6 +500,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="draw noise on the host (same numbers on every backend) or on the device")
     p.add_argument("--runner", default="default", choices=list(RUNNERS),
                    help="decentralized / local-update / D-NASA methods have their own runner")
+    _plugin_option(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("sweep", help="run a grid of configs from a JSON file")
@@ -506,6 +514,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--runner", default="default", choices=list(RUNNERS),
                    help="decentralized / local-update / D-NASA methods have their own runner")
+    _plugin_option(p)
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("plot", help="plot saved results (median and quantile band over seeds)")
@@ -539,7 +548,7 @@ def load_cli_plugins(args) -> None:
         return
     from .plugins import load_plugins
 
-    load_plugins(getattr(args, "plugin", None) or [])
+    load_plugins([*(getattr(args, "plugin", None) or []), *(getattr(args, "sub_plugin", None) or [])])
 
 
 def _error(message: str) -> int:
