@@ -20,15 +20,23 @@ from .quadratic import Quadratic, anisotropic_quadratic
 from .spectra import SPECTRA, make_spectrum
 
 REGISTRY: dict[str, Callable] = {}
+#: name -> {"module": ..., "file": ...} of the registered factory
+ORIGINS: dict[str, dict] = {}
 
 
 def register(name: str):
-    """Decorator adding a problem factory to :data:`REGISTRY` under ``name``."""
+    """Decorator adding a problem factory to :data:`REGISTRY` under ``name``.
 
-    def deco(factory: Callable) -> Callable:
-        if name in REGISTRY and REGISTRY[name] is not factory:
-            raise ValueError(f"problem {name!r} is already registered")
-        REGISTRY[name] = factory
+    The factory's module and source file go to :data:`ORIGINS` (the cache fingerprint
+    and sweep workers use them).  Registering ``name`` again from the same module (a
+    re-run notebook cell, an edited plugin) replaces it with a ``RuntimeWarning``; from
+    another module it raises ``ValueError``.
+    """
+
+    def deco(factory):
+        from theory_lab.plugins import record_registration
+
+        record_registration("problem", REGISTRY, ORIGINS, name, factory)
         return factory
 
     return deco
@@ -75,6 +83,7 @@ register("zo")(zo_problem)
 
 __all__ = [
     "NOISE_MODELS",
+    "ORIGINS",
     "REGISTRY",
     "SPECTRA",
     "Quadratic",

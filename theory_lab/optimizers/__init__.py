@@ -22,13 +22,23 @@ from .base import Optimizer
 from .heavy_ball import heavy_ball, sgd
 
 REGISTRY: dict[str, Callable[..., Optimizer]] = {}
+#: name -> {"module": ..., "file": ...} of the registered factory
+ORIGINS: dict[str, dict] = {}
 
 
 def register(name: str):
+    """Decorator adding an optimizer factory to :data:`REGISTRY` under ``name``.
+
+    The factory's module and source file go to :data:`ORIGINS` (the cache fingerprint
+    and sweep workers use them).  Registering ``name`` again from the same module (a
+    re-run notebook cell, an edited plugin) replaces it with a ``RuntimeWarning``; from
+    another module it raises ``ValueError``.
+    """
+
     def deco(factory):
-        if name in REGISTRY and REGISTRY[name] is not factory:
-            raise ValueError(f"optimizer {name!r} is already registered")
-        REGISTRY[name] = factory
+        from theory_lab.plugins import record_registration
+
+        record_registration("optimizer", REGISTRY, ORIGINS, name, factory)
         return factory
 
     return deco
@@ -90,7 +100,7 @@ def make(name: str, T: int | None = None, **params) -> Optimizer:
     return factory(**params)
 
 
-__all__ = ["REGISTRY", "Optimizer", "available", "heavy_ball", "make", "register", "sgd"]
+__all__ = ["ORIGINS", "REGISTRY", "Optimizer", "available", "heavy_ball", "make", "register", "sgd"]
 
 # the research lines' optimizers register themselves on import
 from . import adagrad, matrix, scale, zeroth_order  # noqa: E402,F401
