@@ -70,7 +70,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["AgentFailure", "NeighbourMixing", "agent_groups", "gather", "run_multiprocess", "worker"]
+__all__ = ["AgentFailure", "NeighbourMixing", "agent_groups", "check_supported", "gather", "run_multiprocess",
+           "worker"]
 
 DETERMINISTIC = ("dgd", "extra", "diging", "mc_gt")
 
@@ -209,6 +210,28 @@ def gather(out_dir, m: int | None = None) -> np.ndarray:
     return X
 
 
+def check_supported(config) -> None:
+    """Raise :class:`~theory_lab.errors.UserError` unless ``config`` runs on the multi-process runner.
+
+    The runner covers the deterministic methods :data:`DETERMINISTIC` (``dgd`` without a
+    batch); the config is built once here, so bad parameters fail before any process starts.
+    """
+    from ..config import RunConfig
+    from ..errors import UserError
+    from .simulate import build_decentralized
+
+    if not isinstance(config, RunConfig):
+        raise UserError(f"run_multiprocess needs a RunConfig, got {type(config).__name__}")
+    name = config.optimizer["name"]
+    if name not in DETERMINISTIC:
+        raise UserError(f"the multi-process runner supports the deterministic methods "
+                        f"{', '.join(DETERMINISTIC)}, got {name!r}")
+    _, _, method = build_decentralized(config)
+    if method.oracle != "exact":
+        raise UserError(f"the multi-process runner supports deterministic gradients only; "
+                        f"{name!r} with batch={method.params.get('batch')!r} is stochastic")
+
+
 def run_multiprocess(config, n_procs: int | None = None, timeout_s: float = 30.0,
                      wall_timeout_s: float = 300.0, fail_rank: int | None = None,
                      fail_at: int | None = None, out_dir=None) -> np.ndarray:
@@ -235,6 +258,7 @@ def run_multiprocess(config, n_procs: int | None = None, timeout_s: float = 30.0
     """
     import torch.multiprocessing as mp
 
+    check_supported(config)  # refuse here, not from inside the agent processes
     m = int(config.problem["m"])
     n_procs = m if n_procs is None else int(n_procs)
     agent_groups(m, n_procs)  # validates
@@ -291,8 +315,12 @@ def main(argv=None) -> int:
         return 0
     if not args.config:
         parser.error("--config is required")
+    from ..config import RunConfig
+
+    config_dict = json.loads(Path(args.config).read_text())
+    check_supported(RunConfig.from_dict(config_dict))
     rank, world = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
-    worker(rank, world, json.loads(Path(args.config).read_text()), args.out, args.timeout)
+    worker(rank, world, config_dict, args.out, args.timeout)
     return 0
 
 
