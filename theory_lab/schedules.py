@@ -118,8 +118,8 @@ def make_schedule(spec, T: int | None = None) -> Schedule:
     missing = [k for k in required if k not in spec]
     unknown = [k for k in spec if k not in required and k not in optional]
     if missing or unknown:
-        what = (f"is missing key(s) {', '.join(map(repr, missing))}" if missing
-                else f"has unknown key(s) {', '.join(map(repr, unknown))}")
+        what = (f"has unknown key(s) {', '.join(map(repr, unknown))}" if unknown
+                else f"is missing key(s) {', '.join(map(repr, missing))}")
         keys = ", ".join([*required, *(f"[{k}]" for k in optional)])
         raise UserError(f"schedule {kind!r} {what}; it takes: kind, {keys}")
     if kind == "constant":
