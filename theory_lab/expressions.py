@@ -121,7 +121,8 @@ def symbol_table(symbols: dict) -> dict:
 
 
 def _where(text: str, context: str | None) -> str:
-    return f"'{context}={_short(text, 60)}'" if context else repr(_short(text, 60))
+    shown = _short(text if text.isprintable() else repr(text)[1:-1], 60)
+    return f"'{context}={shown}'" if context else f"'{shown}'"
 
 
 def parse(text: str, names, *, context: str | None = None) -> ast.Expression:
