@@ -13,9 +13,9 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field, replace
 
+from .backends import check_device
 from .errors import ConfigError
 from .expressions import evaluate, symbol_table
-from .backends import check_device
 from .validation import as_integral, check_int, check_positive, check_seeds, is_bool
 
 
