@@ -243,3 +243,37 @@ def test_integral_float_for_an_integer_parameter(capsys):
     assert problems.make("quadratic", d=1e1).dim == 10
     one_line_error(capsys, ["run", "--problem", "quadratic", "-p", "d=1.5", "--optimizer", "sgd",
                             "-o", "lr=0.1", *SHORT], "d")
+
+
+def test_gpu_index_beyond_the_machine(monkeypatch):
+    torch = pytest.importorskip("torch")
+    from theory_lab.backends import Backend
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    with pytest.raises(UserError, match=r"'cuda:3' requested but there are only 1 GPU\(s\); available: cpu, cuda:0"):
+        Backend("torch", device="cuda:3")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(UserError, match="CUDA is not available"):
+        Backend("torch", device="cuda")
+
+
+def test_from_dict_names_unknown_and_missing_fields():
+    good = cfg().to_dict()
+    assert RunConfig.from_dict(good) == cfg()
+    with pytest.raises(UserError, match="unknown field.* 'seed'; fields: problem"):
+        RunConfig.from_dict({**good, "seed": 3})
+    with pytest.raises(UserError, match="missing field.* 'T'"):
+        RunConfig.from_dict({k: v for k, v in good.items() if k != "T"})
+    with pytest.raises(UserError, match="must be a dict"):
+        RunConfig.from_dict(["T", 3])
+
+
+def test_booleans_are_not_numbers_in_the_checks():
+    from theory_lab.validation import check_momentum, check_positive
+
+    with pytest.raises(UserError, match="eta must be a real number, got True"):
+        check_positive("eta", True)
+    with pytest.raises(UserError, match="beta must be a real number"):
+        check_momentum("beta", np.bool_(False))
+    assert check_positive("eta", np.float32(0.5)) == 0.5

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 
 from .backends import check_device
 from .errors import ConfigError
@@ -128,6 +128,16 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> RunConfig:
+        """Inverse of :meth:`to_dict`; unknown or missing fields raise :class:`ConfigError`."""
+        if not isinstance(d, dict):
+            raise ConfigError(f"a RunConfig must be a dict of fields, got {type(d).__name__}")
+        names = [f.name for f in fields(cls)]
+        unknown = [k for k in d if k not in names]
+        missing = [k for k in ("problem", "optimizer", "T") if k not in d]
+        if unknown or missing:
+            what = (f"unknown field(s) {', '.join(map(repr, unknown))}" if unknown
+                    else f"missing field(s) {', '.join(map(repr, missing))}")
+            raise ConfigError(f"RunConfig has {what}; fields: {', '.join(names)}")
         return cls(**d)
 
     def hash(self) -> str:

@@ -14,7 +14,9 @@ from .errors import ConfigError, UserError
 
 
 def check_positive(name: str, value, *, allow_zero: bool = False) -> float:
-    """``value`` must be a finite real > 0 (>= 0 with ``allow_zero``)."""
+    """``value`` must be a finite real > 0 (>= 0 with ``allow_zero``); booleans are refused."""
+    if isinstance(value, (bool, np.bool_)):
+        raise UserError(f"{name} must be a real number, got {value!r}")
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -45,7 +47,9 @@ def check_dim(name: str, value) -> int:
 
 
 def check_momentum(name: str, value) -> float:
-    """Momentum must lie in [0, 1)."""
+    """Momentum must lie in [0, 1); booleans are refused."""
+    if isinstance(value, (bool, np.bool_)):
+        raise UserError(f"{name} must be a real number in [0, 1), got {value!r}")
     try:
         v = float(value)
     except (TypeError, ValueError):
