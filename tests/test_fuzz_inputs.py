@@ -23,9 +23,9 @@ from theory_lab.config import RunConfig, resolve  # noqa: E402
 from theory_lab.errors import UserError  # noqa: E402
 from theory_lab.expressions import evaluate  # noqa: E402
 
-FAST = settings(max_examples=150, deadline=2000, derandomize=True, database=None,
+FAST = settings(max_examples=100, deadline=2000, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow])
-SLOW = settings(max_examples=25, deadline=10000, derandomize=True, database=None,
+SLOW = settings(max_examples=20, deadline=10000, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 SYM = {"L": 4.0, "mu": 1.0, "kappa": 10, "T": 100, "M": 1}
 
