@@ -8,7 +8,7 @@ not estimated: :math:`L = \lambda_1`, :math:`\mu = \lambda_d`, :math:`\kappa = L
 
 References
 ----------
-.. [1] J. Pan, Y. Liu, X. Wang, T. Zhang. "Accelerated Convergence of Stochastic Heavy
+.. [1] R. Pan, Y. Liu, X. Wang, T. Zhang. "Accelerated Convergence of Stochastic Heavy
    Ball Method under Anisotropic Gradient Noise." ICLR 2024. arXiv:2312.14567.
    (Experiments: regression with :math:`w_0 \sim U(-1, 1)^d`.)
 """

@@ -484,6 +484,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("args", nargs=argparse.REMAINDER,
                    help="passed to the experiment's main(), e.g. --quick --n-jobs 4")
     p.set_defaults(func=cmd_figures)
+    from .claims.cli import add_verify_parser  # theory-lab verify (theory_lab/claims/cli.py)
+    add_verify_parser(sub)
     return parser
 
 

@@ -3,14 +3,14 @@ r"""Learning-rate schedules: callables ``t -> eta_t`` (``t`` = 0-based step inde
 * :func:`constant` -- :math:`\eta_t = \eta`.
 * :func:`step_decay` -- divide by ``factor`` every ``every`` steps.
 * :func:`multistage` -- stages of given lengths, :math:`\eta_\ell = \eta_1 C^{-(\ell-1)}`
-  (Algorithm 1 of Pan et al., ICLR 2024; stage lengths and :math:`C` are [R]
-  reconstructions: equal stages and :math:`C = 2` by default).
+  (Algorithm 1 of Pan et al., ICLR 2024; equal stage lengths with geometric decay are
+  [V] (OpenReview reviews of Theorem 2); the factor :math:`C = 2` is an [R] reconstruction).
 * :func:`ge_step_decay` -- Ge et al. (NeurIPS 2019): :math:`\log_2 T` phases of
   :math:`T / \log_2 T` steps, halving each phase.
 
 References
 ----------
-.. [1] J. Pan, Y. Liu, X. Wang, T. Zhang. "Accelerated Convergence of Stochastic Heavy
+.. [1] R. Pan, Y. Liu, X. Wang, T. Zhang. "Accelerated Convergence of Stochastic Heavy
    Ball Method under Anisotropic Gradient Noise." ICLR 2024.
 .. [2] R. Ge, S. M. Kakade, R. Kidambi, P. Netrapalli. "The Step Decay Schedule: A Near
    Optimal, Geometrically Decaying Learning Rate Procedure For Least Squares." NeurIPS 2019.

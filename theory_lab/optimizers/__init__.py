@@ -61,7 +61,7 @@ def hb_factory(lr, beta, T=None):
 
 @register("multistage_shb")
 def multistage_shb(eta0, beta, T, n_stages=4, factor=2.0, stage_lengths=None):
-    """Multistage SHB (Pan et al. 2024, Alg. 1 [R]): equal stages, lr / factor per stage, fixed beta."""
+    """Multistage SHB (Pan et al. 2024, Alg. 1): equal stages [V], lr / factor per stage, fixed beta [R]."""
     lengths = stage_lengths or equal_stages(T, n_stages)
     return replace(heavy_ball(multistage(eta0, lengths, factor), beta, T), name="multistage_shb")
 
