@@ -15,6 +15,8 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 
+from theory_lab.validation import check_call
+
 from .noise import NOISE_MODELS, make_noise
 from .quadratic import Quadratic, anisotropic_quadratic
 from .spectra import SPECTRA, make_spectrum
@@ -52,12 +54,7 @@ def make(name: str, **params):
     if name not in REGISTRY:
         raise ValueError(f"unknown problem {name!r}; available: {', '.join(sorted(REGISTRY))}")
     factory = REGISTRY[name]
-    sig = inspect.signature(factory)
-    unknown = [k for k in params if k not in sig.parameters]
-    if unknown:
-        raise ValueError(
-            f"problem {name!r} has no parameter(s) {unknown}; it takes: {', '.join(sig.parameters)}"
-        )
+    params = check_call(factory, params, what=f"problem {name!r}", name=name)
     return factory(**params)
 
 

@@ -27,11 +27,15 @@ import importlib
 import inspect
 import json
 import math
+import os
 import pkgutil
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from .errors import UserError
 
 PROG = "theory-lab"
 #: result store of ``theory-lab sweep`` without ``--cache``
@@ -42,7 +46,12 @@ EXIT_USAGE = 2
 # -- value parsing -------------------------------------------------------------------
 def parse_value(text: str):
     """``"100"`` -> 100, ``"1e3"`` -> 1000.0, ``"true"`` -> True, ``"null"`` -> None,
-    anything else (e.g. ``"1/L"``) stays a string."""
+    anything else (e.g. ``"1/L"``) stays a string.
+
+    Types are settled against the factory's signature when the run starts
+    (:func:`theory_lab.validation.check_call`): a boolean parameter also takes
+    ``yes/no/on/off/1/0`` and refuses anything else, a numeric one refuses ``true``, an
+    integer one takes an integral float (``d=1e2``)."""
     low = text.strip().lower()
     if low in ("true", "false"):
         return low == "true"
@@ -65,9 +74,11 @@ def parse_assignments(items: list[str] | None, what: str) -> dict:
         key, sep, value = item.partition("=")
         key = key.strip()
         if not sep or not key or not value.strip():
-            raise ValueError(f"{what} parameter must look like KEY=VALUE, got {item!r}")
+            raise UserError(f"{what} parameter must look like KEY=VALUE, got {item!r}")
         if key == "name":
-            raise ValueError(f"{what} parameter 'name' is set by --{what}, got {item!r}")
+            raise UserError(f"{what} parameter 'name' is set by --{what}, got {item!r}")
+        if key in out:
+            raise UserError(f"{what} parameter {key!r} is given twice ({key}={out[key]!r} and {item!r})")
         out[key] = parse_value(value.strip())
     return out
 
@@ -265,8 +276,26 @@ def cmd_list(args) -> int:
     return 0
 
 
+def check_out_path(path: str) -> Path:
+    """``--out`` must name a file whose folder exists or can be created and is writable."""
+    p = Path(path)
+    if p.is_dir():
+        raise UserError(f"--out {path!r} is a directory; give a file name such as {str(p / 'run.npz')!r}")
+    parent = p.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise UserError(f"--out {path!r}: {str(parent)!r} is a file, not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UserError(f"--out {path!r}: directory {str(parent)!r} is not writable")
+    return p
+
+
 def cmd_run(args) -> int:
     from .config import RunConfig
+
+    if args.out:
+        check_out_path(args.out)
 
     config = RunConfig(
         problem={"name": args.problem, **parse_assignments(args.p, "problem")},
@@ -377,8 +406,9 @@ def cmd_plot(args) -> int:
             raise ValueError(f"result file not found: {path!r}")
         try:
             results.append(RunResult.load(path))
-        except (OSError, KeyError) as exc:
-            raise ValueError(f"cannot read result file {path!r}: {exc}") from None
+        except (OSError, KeyError, EOFError, ValueError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
+            why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise UserError(f"cannot read result file {path!r} (empty, truncated or not a result): {why}") from None
     labels = legend_labels(results)  # keyed by what differs among the results, never hashes
     fig, ax = new_figure(logx=args.logx)
     try:
@@ -565,6 +595,12 @@ def load_cli_plugins(args) -> None:
     load_plugins([*(getattr(args, "plugin", None) or []), *(getattr(args, "sub_plugin", None) or [])])
 
 
+def _one_line(exc: BaseException) -> str:
+    """The exception's message on one line (a multi-line message is joined)."""
+    text = " ".join(part.strip() for part in str(exc).splitlines() if part.strip())
+    return text or type(exc).__name__
+
+
 def _error(message: str) -> int:
     print(f"{PROG}: error: {message}", file=sys.stderr)
     return EXIT_USAGE
@@ -583,8 +619,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         load_cli_plugins(args)
         return args.func(args)
-    except ValueError as exc:
-        return _error(str(exc))
+    except ValueError as exc:  # UserError and the checks' ValueErrors
+        return _error(_one_line(exc))
+    except OSError as exc:  # unreadable / unwritable paths named by the user
+        where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
+        return _error(f"{exc.strerror or type(exc).__name__}{where}" if exc.strerror else _one_line(exc))
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130

@@ -65,7 +65,7 @@ from .backends import get_backend, to_numpy
 from .config import RunConfig, resolve
 from .random import SeedStreams
 from .results import RunResult
-from .validation import check_int, check_momentum, check_positive
+from .validation import check_call, check_int, check_momentum, check_positive
 
 METHODS = ("diloco", "local_sgd", "minibatch_sgd")
 
@@ -337,7 +337,8 @@ def build_local(config: RunConfig):
     name = ospec.pop("name")
     if "H" in ospec and isinstance(ospec["H"], float) and ospec["H"].is_integer():
         ospec["H"] = int(ospec["H"])
-    return prob, make_method(name, **ospec)
+    params = check_call(make_method, {"name": name, **ospec}, what=f"local-update method {name!r}")
+    return prob, make_method(**params)
 
 
 def run_local_config(config: RunConfig) -> RunResult:

@@ -543,6 +543,10 @@ def _execute(cfg: RunConfig, root: str | None, run_fn: Callable | None, plugins=
     return h, result
 
 
+#: Seconds to wait for a dask scheduler before giving up (dask's default is 30 s).
+DASK_CONNECT_TIMEOUT_S = 5.0
+
+
 def _dask_client(dask_address, n_jobs: int):
     """(client, things to close) for the dask engine."""
     try:
@@ -560,7 +564,13 @@ def _dask_client(dask_address, n_jobs: int):
     if isinstance(dask_address, Client):
         return dask_address, []
     if isinstance(dask_address, str) or hasattr(dask_address, "scheduler_address"):
-        client = Client(dask_address)
+        try:
+            client = Client(dask_address, timeout=DASK_CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError) as exc:
+            raise UserError(
+                f"cannot reach the dask scheduler {str(getattr(dask_address, 'scheduler_address', dask_address))!r} "
+                f"within {DASK_CONNECT_TIMEOUT_S:g} s ({type(exc).__name__}); is it running?"
+            ) from None
         return client, [client]
     raise ValueError(
         "dask_address must be None, a scheduler address string, a dask Client or a cluster "

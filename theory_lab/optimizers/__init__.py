@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from ..schedules import equal_stages, ge_step_decay, multistage
+from ..validation import check_call
 from .base import Optimizer
 from .heavy_ball import heavy_ball, sgd
 
@@ -89,14 +90,9 @@ def make(name: str, T: int | None = None, **params) -> Optimizer:
     if name not in REGISTRY:
         raise ValueError(f"unknown optimizer {name!r}; available: {', '.join(sorted(REGISTRY))}")
     factory = REGISTRY[name]
-    sig = inspect.signature(factory)
-    unknown = [k for k in params if k not in sig.parameters]
-    if unknown:
-        raise ValueError(
-            f"optimizer {name!r} has no parameter(s) {unknown}; it takes: {', '.join(sig.parameters)}"
-        )
-    if "T" in sig.parameters:
+    if "T" in inspect.signature(factory).parameters:
         params["T"] = T
+    params = check_call(factory, params, what=f"optimizer {name!r}", name=name)
     return factory(**params)
 
 
