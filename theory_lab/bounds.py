@@ -224,13 +224,17 @@ def bound_values(result, steps=None, which: str = "default"):
 _LINESTYLES = ("--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)))
 
 
-def plot_bounds(ax, result, color, which: str = "default", x: str = "steps", label_prefix: str = ""):
+def plot_bounds(ax, result, color, which: str = "default", x: str = "steps", label_prefix: str = "",
+                metric: str = "suboptimality"):
     """Draw a run's registered bounds, dashed (one dash pattern per bound) in ``color``.
 
     Labels read ``"<name> [<kind>]"`` so a legend tells a tight worst case from an
-    asymptotic rate.  Returns the drawn :class:`Bound` objects.
+    asymptotic rate.  The registered bounds are on the suboptimality: for another
+    ``metric`` nothing is drawn.  Returns the drawn :class:`Bound` objects.
     """
     drawn = []
+    if metric != "suboptimality":
+        return drawn
     for (b, y), ls in zip(bound_values(result, which=which), itertools.cycle(_LINESTYLES)):
         xs = np.asarray(result.steps, dtype=float)
         if x == "samples":

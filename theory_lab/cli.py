@@ -312,7 +312,11 @@ def cmd_plot(args) -> int:
     fig, ax = new_figure(logx=args.logx)
     try:
         for result, label in zip(results, labels, strict=True):
-            plot_runs(ax, result, label=label, metric=args.metric, x=args.x)
+            color = plot_runs(ax, result, label=label, metric=args.metric, x=args.x)
+            if args.bound:  # registered bounds, dashed in the method's colour (theory_lab.bounds)
+                from .bounds import plot_bounds
+
+                plot_bounds(ax, result, color, which=args.bound, x=args.x, metric=args.metric)
     except ValueError:
         fig.clear()
         raise
@@ -435,6 +439,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--x", choices=["steps", "samples"], default="steps")
     p.add_argument("--logx", action="store_true", help="log-scale x axis")
     p.add_argument("--title", default=None)
+    p.add_argument("--bound", nargs="?", const="default", choices=["default", "all"], default=None,
+                   help="draw the registered bounds of each run (theory_lab.bounds); "
+                        "'all' adds costly ones (PEPit worst cases)")
     p.set_defaults(func=cmd_plot)
 
     p = sub.add_parser("figures", help="run experiment modules (experiments.<name>.main)")
