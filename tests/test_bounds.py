@@ -121,3 +121,12 @@ def test_cli_plot_bound(tmp_path):
     assert cli.main(["plot", str(out), "--bound", "--out", "b", "--outdir", str(tmp_path)]) == 0
     assert (tmp_path / "b.png").is_file()
     assert cli.main(["plot", str(out), "--out", "nb", "--outdir", str(tmp_path)]) == 0
+
+
+def test_quadratic_risk_protocol_documents_what_exact_bounds_read():
+    import problems
+    from theory_lab.problem import Problem, QuadraticRiskProblem
+
+    assert isinstance(problems.make("quadratic", d=4), QuadraticRiskProblem)
+    sep = problems.make("separable_quadratic", d=4)
+    assert isinstance(sep, Problem) and not isinstance(sep, QuadraticRiskProblem)
