@@ -130,3 +130,35 @@ def test_quadratic_risk_protocol_documents_what_exact_bounds_read():
     assert isinstance(problems.make("quadratic", d=4), QuadraticRiskProblem)
     sep = problems.make("separable_quadratic", d=4)
     assert isinstance(sep, Problem) and not isinstance(sep, QuadraticRiskProblem)
+
+
+def test_readme_bounds_section_runs_as_written(monkeypatch, tmp_path):
+    """The README's "Bounds and worst-case certificates" examples run (nesterov as in the README)."""
+    import re
+    from pathlib import Path
+
+    import problems
+    import theory_lab.bounds as bounds_mod
+    import theory_lab.optimizers as optimizers
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    nesterov = re.search(r"```python\n(.*?)```", text[text.index("## Adding an optimizer"):], re.S).group(1)
+    section = text[text.index("## Bounds and worst-case certificates"):]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(blocks) == 3
+    monkeypatch.setattr(problems, "REGISTRY", dict(problems.REGISTRY))
+    monkeypatch.setattr(optimizers, "REGISTRY", dict(optimizers.REGISTRY))
+    monkeypatch.setattr(bounds_mod, "REGISTRY", {k: list(v) for k, v in bounds_mod.REGISTRY.items()})
+    monkeypatch.chdir(tmp_path)
+    ns = {"kappas": np.array([10.0, 100.0, 1000.0]), "iterations": np.array([3.0, 10.0, 31.0])}
+    exec(compile(nesterov, "README:optimizer", "exec"), ns)
+    exec(compile(blocks[0], "README:bound", "exec"), ns)
+    exec(compile(blocks[1], "README:test", "exec"), ns)
+    assert (tmp_path / "nesterov.npz").is_file()
+    from theory_lab import cli
+
+    assert cli.main(["plot", "nesterov.npz", "--bound", "--out", "n", "--outdir", str(tmp_path)]) == 0
+    from theory_lab.theory.pep import pepit_available
+
+    if pepit_available():
+        exec(compile(blocks[2], "README:pep", "exec"), ns)

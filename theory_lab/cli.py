@@ -322,7 +322,7 @@ def cmd_plot(args) -> int:
         raise
     if args.title:
         ax.set_title(args.title)
-    ax.legend()
+    ax.legend(fontsize=6 if args.bound else None)  # --bound adds an entry per bound
     for path in save_figure(fig, args.out, outdir=args.outdir):
         print(f"wrote {path}")
     return 0

@@ -118,7 +118,7 @@ def assert_rate(measured, predicted: float, *, rtol: float | None = None, atol: 
     if not err <= tol:
         raise AssertionError(
             f"assert_rate: measured rate {fit.rate:.6g} [{fit.ci_low:.6g}, {fit.ci_high:.6g}] "
-            f"({level:.0%} CI, {fit.n} seed(s)), predicted {predicted:.6g}: |difference| "
+            f"({level:.0%} CI, n={fit.n}), predicted {predicted:.6g}: |difference| "
             f"{err:.3g} > tolerance {tol:.3g} (rtol={rtol}, atol={atol}); window "
             f"{_window_text(steps, _window_mask(steps, window))}"
         )
