@@ -67,7 +67,8 @@ def _default_params(method: str, mu: float, L: float) -> dict:
 @register("pep_worst_case")
 def pep_worst_case(method: str = "hb", n: int = 5, kappa: float = 100.0, L: float = 100.0,
                    lr: float | None = None, beta: float | None = None, f0: float = 1.0,
-                   noise: str = "none", sigma: float = 0.0) -> PepWorstCase:
+                   noise: str = "none", sigma: float = 0.0,
+                   function_class: str = "quadratic") -> PepWorstCase:
     r"""Worst-case quadratic of a method at step n, certified by PEPit (needs pepit).
 
     Parameters
@@ -84,6 +85,11 @@ def pep_worst_case(method: str = "hb", n: int = 5, kappa: float = 100.0, L: floa
         :math:`f(w_0) - f^\star` of the instance (the ratio :math:`\tau` is scale-free).
     noise, sigma : str, float
         Optional gradient-noise model of :mod:`problems.noise` (default: exact gradients).
+    function_class : {"quadratic", "smooth_strongly_convex"}
+        Class of the certificate.  For smooth strongly convex functions the problem is
+        built only when the worst case over that class is attained by a quadratic (the two
+        SDP values agree within ``1e-3`` relative, e.g. gradient descent); otherwise
+        ``NotImplementedError`` (the non-quadratic interpolating function is not built).
 
     Returns
     -------
@@ -106,10 +112,22 @@ def pep_worst_case(method: str = "hb", n: int = 5, kappa: float = 100.0, L: floa
         params = {"eta": check_positive("lr", lr)}
         if beta is not None:
             params["beta"] = float(beta)
+    if function_class not in ("quadratic", "smooth_strongly_convex"):
+        raise ValueError(f"unknown function_class {function_class!r}; available: quadratic, "
+                         "smooth_strongly_convex")
     wc = worst_case(method, n, mu=mu, L=L, params=params, function_class="quadratic",
                     initial="f", metric="f", return_instance=True, cache=None)
+    tau = wc.tau
+    if function_class == "smooth_strongly_convex":
+        tau = worst_case(method, n, mu=mu, L=L, params=params, function_class=function_class,
+                         initial="f", metric="f").tau
+        if abs(tau / wc.tau - 1) > 1e-3:
+            raise NotImplementedError(
+                f"the worst case of {method!r} at n={n} over smooth strongly convex functions "
+                f"(tau={tau:.6g}) is not attained by a quadratic (best quadratic {wc.tau:.6g}); "
+                "building the non-quadratic interpolating function is not implemented")
     lam, z0 = extract_quadratic(wc)
     z0 = z0 * np.sqrt(f0 / (0.5 * np.sum(lam * z0**2)))
-    cert = {"tau": wc.tau, "n": n, "method": method, "params": params, "initial": "f",
-            "mu": mu, "L": L, "function_class": "quadratic"}
+    cert = {"tau": tau, "n": n, "method": method, "params": params, "initial": "f",
+            "mu": mu, "L": L, "function_class": function_class}
     return PepWorstCase(lam, z0, cert, noise=make_noise(noise, sigma))

@@ -161,3 +161,20 @@ def test_pep_worst_case_follows_problem_protocol():
     np.testing.assert_allclose(q.value(w), p.value(w))
     with pytest.raises(ValueError, match="default parameters"):
         problems.make("pep_worst_case", method="nesterov")
+
+
+def test_pep_worst_case_smooth_strongly_convex_class():
+    import problems
+
+    # GD: the worst case over smooth strongly convex functions is a quadratic
+    p = problems.make("pep_worst_case", method="gd", n=3, kappa=10.0, L=1.0, lr=1.0,
+                      function_class="smooth_strongly_convex")
+    assert p.certificate["function_class"] == "smooth_strongly_convex"
+    assert p.certificate["tau"] == pytest.approx(0.9**6, rel=RTOL)
+    x = p.initial_error_coordinates()
+    for _ in range(3):
+        x = x - 1.0 * p.spectrum * x
+    assert 0.5 * np.sum(p.spectrum * x**2) == pytest.approx(p.certificate["tau"], rel=RTOL)
+    # Polyak's heavy ball is not globally convergent on that class: no quadratic attains it
+    with pytest.raises(NotImplementedError, match="not attained by a quadratic"):
+        problems.make("pep_worst_case", method="hb", n=3, function_class="smooth_strongly_convex")
