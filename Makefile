@@ -4,13 +4,13 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv test verify verify-test figures fig-shb fig-adagrad fig-asgo fig-zeroth-order fig-local-updates fig-scale fig-decentralized fig-dnasa bench large lint clean-cache
+.PHONY: venv test verify verify-test figures fig-shb fig-adagrad fig-asgo fig-zeroth-order fig-local-updates fig-scale fig-decentralized fig-dnasa fig-pep bench large lint clean-cache
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	# torch is pinned to the CPU build (an unpinned torch pulls a multi-GB CUDA build)
-	$(VENV)/bin/pip install -q -e '.[dev,torch,dask]'
+	$(VENV)/bin/pip install -q -e '.[dev,torch,dask,pep]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -18,7 +18,7 @@ venv: $(STAMP)
 test: venv
 	$(PY) -m pytest -q
 
-figures: fig-shb fig-adagrad fig-asgo fig-decentralized fig-zeroth-order fig-local-updates fig-dnasa fig-scale
+figures: fig-shb fig-adagrad fig-asgo fig-decentralized fig-zeroth-order fig-local-updates fig-dnasa fig-scale fig-pep
 
 fig-shb: venv
 	$(PY) -m experiments.shb
@@ -51,6 +51,10 @@ verify: venv
 # the same at test scale (a few minutes on 2 cores), into results/verify-test (not committed)
 verify-test: venv
 	$(PY) -m theory_lab verify --scale test --out results/verify-test
+
+# heavy ball: PEPit's tight worst case tau(n) f0 beside the asymptotic rate and a measured run
+fig-pep: venv
+	$(PY) -m experiments.pep
 
 bench: venv
 	$(PY) -m theory_lab.bench

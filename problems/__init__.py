@@ -69,6 +69,7 @@ from . import (  # noqa: E402,F401
     matrix,
     multilayer,
     nonconvex_distributed,
+    pep_worst_case,
     separable,
 )
 

@@ -413,13 +413,17 @@ def cmd_plot(args) -> int:
     fig, ax = new_figure(logx=args.logx)
     try:
         for result, label in zip(results, labels, strict=True):
-            plot_runs(ax, result, label=label, metric=args.metric, x=args.x)
+            color = plot_runs(ax, result, label=label, metric=args.metric, x=args.x)
+            if args.bound:  # registered bounds, dashed in the method's colour (theory_lab.bounds)
+                from .bounds import plot_bounds
+
+                plot_bounds(ax, result, color, which=args.bound, x=args.x, metric=args.metric)
     except ValueError:
         fig.clear()
         raise
     if args.title:
         ax.set_title(args.title)
-    add_legend(ax)
+    add_legend(ax)  # --bound adds an entry per bound: many entries go outside the axes
     for path in save_figure(fig, args.out, outdir=args.outdir):
         print(f"wrote {path}")
     return 0
@@ -567,6 +571,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--x", choices=["steps", "samples"], default="steps")
     p.add_argument("--logx", action="store_true", help="log-scale x axis")
     p.add_argument("--title", default=None)
+    p.add_argument("--bound", nargs="?", const="default", choices=["default", "all"], default=None,
+                   help="draw the registered bounds of each run (theory_lab.bounds); "
+                        "'all' adds costly ones (PEPit worst cases)")
     p.set_defaults(func=cmd_plot)
 
     p = sub.add_parser("new", help="write a new problem or optimizer plugin and its test")

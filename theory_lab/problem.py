@@ -17,6 +17,42 @@ Required attributes / methods
                              :class:`theory_lab.random.SeedStreams` with one stream per row of ``w``
 ``constants()``              dict of scalars: ``L``, ``mu``, ``kappa``, ``d``, noise description, ...
 ``to_backend(backend)``      a copy whose arrays live on ``backend`` (numpy or torch)
+
+Constants read by the registered bounds (:mod:`theory_lab.bounds`)
+------------------------------------------------------------------
+``constants()`` keys, by problem class (:data:`theory_lab.bounds.PROBLEM_CLASSES` maps a
+problem name to its class; :func:`theory_lab.bounds.register_problem_class` adds one):
+
+* ``"quadratic"``: ``L``, ``mu``, ``kappa``; ``f0`` (:math:`f(w_0) - f^\star`; computed
+  from ``value(w0)`` when absent); ``sigma`` and ``noise`` (description).
+* ``"separable_convex"`` (AdaGrad family): ``L1`` (:math:`\|L\|_1`), ``L_inf``,
+  ``sigma1`` (:math:`\|\sigma\|_1`), ``sigma2`` (:math:`\|\sigma\|_2`), ``D_inf``,
+  ``D_2`` (:math:`\|w_0 - w^\star\|_\infty`, :math:`\|w_0 - w^\star\|_2`).
+
+Optional attributes for the exact risk recursions
+-------------------------------------------------
+:func:`theory_lab.theory.quadratic_risk.expected_risk_for` (and the ``"exact"`` bounds of
+SGD / GD / (S)HB) compute :math:`\mathbb E f(w_t) - f^\star` exactly on a quadratic
+:math:`f(w) = \tfrac12 (w-w^\star)^\top H (w-w^\star)`, :math:`H = Q\,\mathrm{diag}(\lambda)Q^\top`,
+from three more members (:class:`QuadraticRiskProblem`; :class:`problems.quadratic.Quadratic`
+has them):
+
+``spectrum``                     eigenvalues :math:`\lambda` of :math:`H`, host numpy array ``(d,)``
+``initial_error_coordinates()``  :math:`Q^\top(w_0 - w^\star)`, host numpy array ``(d,)``
+``noise``                        the oracle's noise model, with
+
+                                 * ``noise.eigen_variances(eigenvalues, batch_size)``: variance
+                                   :math:`q_i` of the gradient noise along each eigenvector for
+                                   mini-batch :math:`M` (covariance diagonal in the eigenbasis;
+                                   zeros for exact gradients);
+                                 * ``noise.kind``: ``"none"``, ``"anisotropic"`` (:math:`\sigma^2 H/M`),
+                                   ``"isotropic"`` (:math:`\sigma^2 I/M`) or ``"least_squares"``
+                                   (the iterate-dependent covariance of Gaussian least squares is
+                                   then added exactly);
+                                 * ``noise.describe()``: dict merged into ``constants()``.
+
+A problem without them still runs; its ``"exact"`` bounds are skipped
+(:class:`theory_lab.bounds.NotApplicable`).
 """
 
 from __future__ import annotations
@@ -40,3 +76,13 @@ class Problem(Protocol):
     def constants(self) -> dict: ...
 
     def to_backend(self, backend) -> Problem: ...
+
+
+@runtime_checkable
+class QuadraticRiskProblem(Problem, Protocol):
+    """A :class:`Problem` on which the exact risk recursions run (see the module docstring)."""
+
+    spectrum: Any
+    noise: Any
+
+    def initial_error_coordinates(self): ...
