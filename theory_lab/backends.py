@@ -1,7 +1,8 @@
 """Array backends: one code path for numpy (default) and torch tensors.
 
 Array code in the lab asks :func:`namespace` for the array-API namespace of its
-inputs (via ``array-api-compat``) instead of importing numpy directly, so the
+inputs (via ``array-api-compat``, or :mod:`theory_lab._compat`'s fallback when it is not
+installed) instead of importing numpy directly, so the
 same problem and optimizer code runs on numpy arrays and on torch tensors.
 
 A :class:`Backend` bundles the namespace with a device and a dtype and converts
@@ -14,8 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import array_api_compat
 import numpy as np
+
+from . import _compat
 
 AVAILABLE_BACKENDS = ("numpy", "torch")
 AVAILABLE_DTYPES = ("float64", "float32")
@@ -23,14 +25,19 @@ AVAILABLE_DTYPES = ("float64", "float32")
 
 def namespace(*arrays: Any):
     """Array-API namespace shared by ``arrays`` (numpy or torch, wrapped by array-api-compat)."""
-    return array_api_compat.array_namespace(*arrays)
+    return _compat.array_namespace(*arrays)
+
+
+def device_of(x: Any):
+    """Device of an array: ``"cpu"`` for numpy, ``x.device`` for torch (create new arrays there)."""
+    return _compat.device(x)
 
 
 def to_numpy(x: Any) -> np.ndarray:
     """Host copy of ``x`` as a numpy array (for results, never inside the step loop)."""
     if isinstance(x, np.ndarray):
         return x
-    if array_api_compat.is_torch_array(x):
+    if _compat.is_torch_array(x):
         return x.detach().cpu().numpy()
     return np.asarray(x)
 
@@ -82,9 +89,9 @@ class Backend:
     def xp(self):
         """The array-API namespace of this backend."""
         if self.name == "numpy":
-            return array_api_compat.array_namespace(np.empty(0))
+            return _compat.array_namespace(np.empty(0))
         torch = _torch()
-        return array_api_compat.array_namespace(torch.empty(0))
+        return _compat.array_namespace(torch.empty(0, device="cpu"))
 
     @property
     def native_dtype(self):
