@@ -7,7 +7,7 @@ Subcommands::
         -o lr=1/L -o "beta=(1-1/sqrt(kappa))**2" --T 1000 --batch-size 8 --seeds 0:16 \\
         [--epsilon 1e-3] [--out results/run.npz] [--backend numpy --device cpu --dtype float64 --rng host]
     theory-lab sweep config.json [--cache results/cache] [--n-jobs 2] \\
-        [--engine joblib|sequential|dask] [--dask-address tcp://...]
+        [--engine joblib|sequential|dask] [--dask-address tcp://...] [--refresh] [--allow-large]
     theory-lab plot RESULT.npz [RESULT2.npz ...] --out NAME [--outdir figures] \\
         [--metric suboptimality] [--x steps|samples]
     theory-lab figures [shb|all] [ARGS for experiments.<name>.main ...]
@@ -221,7 +221,13 @@ def cmd_run(args) -> int:
         dtype=args.dtype,
         rng=args.rng,
     )
-    result = runner_function(args.runner)(config)
+    if args.runner == "default":
+        result = runner_function(args.runner)(config, allow_large=args.allow_large)
+    else:
+        from .sizing import check
+
+        check(config, allow_large=args.allow_large)
+        result = runner_function(args.runner)(config)
     print_run_summary(result)
     if args.out:
         path = result.save(args.out)
@@ -270,11 +276,11 @@ def cmd_sweep(args) -> int:
     base, grid = load_sweep_spec(args.config)
     configs = expand_grid(base, grid)
     store = ResultStore(args.cache) if args.cache else None
-    cached = sum(bool(store.has(c)) for c in configs) if store is not None else 0
     results = run_sweep(
         configs, store=store, n_jobs=args.n_jobs, engine=args.engine,
         progress=not args.quiet, dask_address=args.dask_address,
         run_fn=None if args.runner == "default" else runner_function(args.runner),
+        refresh=args.refresh, allow_large=args.allow_large,
     )
     keys = list(grid)
     names = [",".join(k) if isinstance(k, tuple) else k for k in keys]
@@ -290,7 +296,7 @@ def cmd_sweep(args) -> int:
     for row in [header, *rows]:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
     where = f" (cache: {args.cache})" if store is not None else ""
-    print(f"{len(configs)} configs, {cached} served from cache{where}")
+    print(f"{len(configs)} configs, {results.report.summary()}{where}")
     return 0
 
 
@@ -414,6 +420,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="draw noise on the host (same numbers on every backend) or on the device")
     p.add_argument("--runner", default="default", choices=list(RUNNERS),
                    help="decentralized / local-update / D-NASA methods have their own runner")
+    p.add_argument("--allow-large", action="store_true",
+                   help="run even when the size guard estimates more memory than is available")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("sweep", help="run a grid of configs from a JSON file")
@@ -425,6 +433,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--runner", default="default", choices=list(RUNNERS),
                    help="decentralized / local-update / D-NASA methods have their own runner")
+    p.add_argument("--refresh", action="store_true",
+                   help="recompute every config even when a valid result is cached")
+    p.add_argument("--allow-large", action="store_true",
+                   help="run even when the size guard estimates more memory than is available")
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("plot", help="plot saved results (median and quantile band over seeds)")

@@ -15,7 +15,6 @@ import time
 
 import numpy as np
 
-from . import __version__
 from .backends import device_of, get_backend, namespace, to_numpy
 from .config import RunConfig, resolve
 from .loop import drive
@@ -124,8 +123,18 @@ def build(config: RunConfig):
     return prob, opt
 
 
-def run_config(config: RunConfig) -> RunResult:
-    """Run one :class:`RunConfig` and package the outcome with its provenance."""
+def run_config(config: RunConfig, allow_large: bool = False) -> RunResult:
+    """Run one :class:`RunConfig` and package the outcome with its provenance.
+
+    The size guard (:func:`theory_lab.sizing.check`) runs first, before the problem is
+    built: a run whose estimated memory exceeds what is available raises
+    :class:`~theory_lab.sizing.TooLarge` unless ``allow_large``.  ``meta`` records the
+    config hash, seeds, lab version, code fingerprint, backend, device and dtype.
+    """
+    from .fingerprint import code_fingerprint, lab_version
+    from .sizing import check
+
+    check(config, allow_large=allow_large)
     prob, opt = build(config)
     backend = get_backend(config.backend, config.device, config.dtype)
     out = run(
@@ -135,7 +144,9 @@ def run_config(config: RunConfig) -> RunResult:
     )
     meta = {
         "config_hash": config.hash(),
-        "version": __version__,
+        "seeds": list(config.seeds),
+        "version": lab_version(),
+        "code_fingerprint": code_fingerprint(config, run_config),
         **backend.describe(),
         "rng": config.rng,
         "constants": prob.constants(),

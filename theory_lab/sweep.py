@@ -62,11 +62,40 @@ Engines
 
 Caching rules
 -------------
-A config's cache key is :meth:`RunConfig.hash`: everything that changes the numbers
-(problem, optimizer, horizon, batch, seeds, backend, dtype, ...) but not ``tags`` and not
-the package version.  Delete the store (:meth:`ResultStore.clear`) after changing code that
-changes the numbers.  The hash reads integral floats as ints and numpy scalars as Python
-scalars, so ``kappa=10``, ``kappa=10.0`` and ``np.float64(10)`` share one cache entry.
+A result file is named ``<config hash>.npz`` (:meth:`RunConfig.hash`: everything that
+changes the numbers -- problem, optimizer, horizon, batch, seeds, backend, dtype, ... --
+but not ``tags``; integral floats read as ints and numpy scalars as Python scalars, so
+``kappa=10``, ``kappa=10.0`` and ``np.float64(10)`` share one file).  The file name is
+only where to look; what is *served* is decided by the **cache key** stored in the file,
+``{config_hash, version, code_fingerprint, code_modules}`` (:func:`cache_key`), and a
+SHA-256 checksum over the record and every array.  :meth:`ResultStore.load` serves a
+file only if
+
+1. it reads and its checksum matches (else :class:`CorruptResult`, "checksum" /
+   "unreadable": an edited or truncated file);
+2. it holds the run asked for: recorded config hash and the config itself (tags aside)
+   equal the request (else :class:`CorruptResult`, "wrong config": a file copied or
+   renamed from another config is never relabelled);
+3. its lab version is the current ``theory_lab.__version__`` (else :class:`StaleResult`);
+4. every module in its ``code_modules`` -- the problem and optimizer factories' modules
+   (user plugins included, wherever they live), what they import from the lab, the
+   lab's core run path and the run function's module, see :mod:`theory_lab.fingerprint`
+   -- still has the recorded SHA-256 (else :class:`StaleResult`, "code changed").
+
+Files written before keys existed are stale ("older lab").  :func:`run_sweep`
+recomputes stale and corrupt files, overwrites them, never counts them as served, and
+reports them (one ``RuntimeWarning`` and ``results.report``, e.g. ``recomputed 3 (2
+stale: 2 code changed; 1 corrupt: 1 checksum)``); ``refresh=True`` (CLI ``--refresh``)
+recomputes everything.  Not covered: third-party library versions (recorded, not
+checked) and data files read at run time -- use ``refresh`` after changing those.
+
+Store housekeeping: files are written with mode ``0666 & ~umask`` (``0644`` usually),
+so a shared store is readable by the group; :meth:`ResultStore.clear` deletes only files
+named like a result *and* holding a result record; :meth:`ResultStore.table` skips (and
+names, in ``.skipped`` and a warning) files it cannot serve; a sweep with something to
+compute checks that the store is writable before computing anything.  Before any run
+starts, :func:`theory_lab.sizing.check` refuses runs that cannot fit in memory
+(``allow_large=True`` to try anyway).
 """
 
 from __future__ import annotations
@@ -74,18 +103,26 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import sys
+import tempfile
 import warnings
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from dataclasses import replace as dc_replace
 from pathlib import Path
 
-from .config import RunConfig, _plain
-from .results import RunResult
+import numpy as np
+
+from .config import RunConfig, _canonical, _plain
+from .errors import UserError
+from .fingerprint import changed_modules, code_modules, fingerprint_of, lab_version
+from .results import CorruptResult, ResultError, RunResult, StaleResult
 
 ENGINES = ("sequential", "joblib", "dask")
 
-__all__ = ["ENGINES", "ResultStore", "expand_grid", "run_sweep"]
+__all__ = ["ENGINES", "CorruptResult", "ResultStore", "StaleResult", "SweepReport",
+           "SweepResults", "cache_key", "expand_grid", "run_sweep", "stamp"]
 
 
 # -- grids ---------------------------------------------------------------------------
@@ -194,8 +231,46 @@ def _flat_config(config: dict) -> dict:
     return out
 
 
+_RESULT_NAME = re.compile(r"^[0-9a-f]{16}\.npz$")
+
+
+def _identity(config: dict | RunConfig) -> str:
+    """Canonical text of a config without its tags (what the numbers depend on)."""
+    cfg = config if isinstance(config, RunConfig) else RunConfig.from_dict(config)
+    d = cfg.to_dict()
+    d.pop("tags")
+    return _canonical(d)
+
+
+def cache_key(cfg: RunConfig, run_fn: Callable | None = None) -> dict:
+    """The cache key of ``cfg`` run by ``run_fn`` in this process.
+
+    ``{"config_hash", "version", "code_fingerprint", "code_modules"}``: the config's
+    identity (:meth:`RunConfig.hash`), the lab version and the fingerprint of the source
+    code that produces the numbers (:func:`theory_lab.fingerprint.code_modules`, one
+    SHA-256 per module, which a later load re-hashes).
+    """
+    modules = code_modules(cfg, run_fn)
+    return {"config_hash": cfg.hash(), "version": lab_version(),
+            "code_fingerprint": fingerprint_of(modules), "code_modules": modules}
+
+
+def stamp(result: RunResult, cfg: RunConfig, run_fn: Callable | None = None) -> RunResult:
+    """Record provenance and the cache key in ``result.meta`` (in place; returns it)."""
+    key = cache_key(cfg, run_fn)
+    result.meta.setdefault("config_hash", key["config_hash"])
+    result.meta.setdefault("version", key["version"])
+    result.meta["seeds"] = list(cfg.seeds)
+    result.meta["code_fingerprint"] = key["code_fingerprint"]
+    result.meta["cache_key"] = key
+    return result
+
+
 class ResultStore:
     """A folder of run results, one ``<config hash>.npz`` per config.
+
+    A file is served only after :meth:`load` has checked that it is the run asked for,
+    computed by the current code (see the module docstring, "Caching rules").
 
     Parameters
     ----------
@@ -203,10 +278,17 @@ class ResultStore:
         Folder holding the results; created on the first save.  Files are written
         atomically (temporary name, then rename), so a reader never sees a partial file
         and a killed writer leaves at most a hidden ``.tmp-*`` file, which is ignored.
+
+    Attributes
+    ----------
+    skipped : list of (str, str)
+        ``(file name, reason)`` of the files the last :meth:`results` / :meth:`table`
+        call skipped because they are corrupt or stale.
     """
 
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
+        self.skipped: list[tuple[str, str]] = []
 
     def __repr__(self) -> str:
         return f"ResultStore({str(self.root)!r})"
@@ -224,26 +306,84 @@ class ResultStore:
         return self.root / f"{self._hash(cfg)}.npz"
 
     def has(self, cfg: RunConfig) -> bool:
-        """Whether a result for ``cfg`` is stored."""
+        """Whether a file for ``cfg`` exists (not whether it can be served: see :meth:`load`)."""
         return self.path(cfg).is_file()
 
     __contains__ = has
 
+    def check_writable(self) -> None:
+        """Create the folder and a probe file in it; fail fast if that is impossible.
+
+        Raises
+        ------
+        UserError
+            Naming the folder, when it cannot be created or written (works for root too:
+            the probe is an actual file).
+        """
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd, probe = tempfile.mkstemp(dir=self.root, prefix=".tmp-probe-")
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            raise UserError(f"result store {str(self.root)!r} is not writable "
+                            f"({exc.strerror or exc}); pass another store folder") from None
+
+    def _verify(self, result: RunResult, path: Path, cfg: RunConfig | None) -> RunResult:
+        want = self._hash(cfg) if cfg is not None else path.stem
+        meta = result.meta
+        if meta.get("config_hash") != want:
+            raise CorruptResult(path, f"holds the run of config {meta.get('config_hash')}, "
+                                      f"not {want}", "wrong config")
+        try:
+            stored = RunConfig.from_dict(result.config)
+        except (TypeError, ValueError) as exc:
+            raise CorruptResult(path, f"its config is invalid ({exc})", "wrong config") from None
+        if stored.hash() != want or (cfg is not None and _identity(stored) != _identity(cfg)):
+            raise CorruptResult(path, f"holds another config than {want}", "wrong config")
+        key = meta.get("cache_key")
+        if not isinstance(key, dict) or not isinstance(key.get("code_modules"), dict):
+            raise StaleResult(path, "no cache key (written by an older lab version)", "older lab")
+        if key.get("config_hash") != want or fingerprint_of(key["code_modules"]) != key.get(
+                "code_fingerprint"):
+            raise CorruptResult(path, "its cache key does not match its content", "wrong key")
+        if key.get("version") != lab_version():
+            raise StaleResult(path, f"lab version changed ({key.get('version')} -> "
+                                    f"{lab_version()})", "version changed")
+        changed = changed_modules(key["code_modules"])
+        if changed:
+            shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+            raise StaleResult(path, f"code changed since it was computed: {shown}", "code changed")
+        return result
+
     def load(self, cfg: RunConfig) -> RunResult:
-        """Stored result of ``cfg``.
+        """Stored result of ``cfg``, verified before it is returned.
+
+        Checks, in order: the file is readable and its SHA-256 checksum (over the record
+        and every array) matches; it holds ``cfg``'s run (same config hash and same config,
+        tags aside); its cache key names the current lab version and every module it
+        records (:func:`theory_lab.fingerprint.code_modules`) still has the same source.
 
         Raises
         ------
         FileNotFoundError
             If ``cfg`` has no stored result.
+        CorruptResult
+            Unreadable file, failed checksum, or another config's run.
+        StaleResult
+            Written by another lab version, by code that has changed since, or before
+            files carried a cache key.
         """
         path = self.path(cfg)
         if not path.is_file():
             raise FileNotFoundError(f"no stored result for config {self._hash(cfg)} in {self.root}")
-        return RunResult.load(path)
+        return self._verify(RunResult.load(path, require_checksum=True), path, cfg)
 
-    def save(self, result: RunResult) -> Path:
+    def save(self, result: RunResult, run_fn: Callable | None = None) -> Path:
         """Write ``result`` atomically under its config hash; returns the path.
+
+        A result without a cache key in its meta is stamped first (:func:`stamp`, with
+        ``run_fn``, default :func:`theory_lab.runner.run_config`).
 
         Raises
         ------
@@ -251,25 +391,45 @@ class ResultStore:
             If ``result.meta["config_hash"]`` disagrees with the hash of ``result.config``
             (the file name would not match the config it holds).
         """
-        expected = RunConfig.from_dict(result.config).hash()
+        cfg = RunConfig.from_dict(result.config)
+        expected = cfg.hash()
         recorded = result.meta.get("config_hash", expected)
         if recorded != expected:
             raise ValueError(
                 f"result records config_hash {recorded!r} but its config hashes to {expected!r}"
             )
+        if "cache_key" not in result.meta:
+            stamp(result, cfg, run_fn)
         return result.save(self.root / f"{expected}.npz")
 
     def _files(self) -> list[Path]:
         if not self.root.is_dir():
             return []
-        return sorted(p for p in self.root.glob("*.npz") if not p.name.startswith("."))
+        return sorted(p for p in self.root.glob("*.npz") if _RESULT_NAME.match(p.name))
 
     def __len__(self) -> int:
         return len(self._files())
 
+    def _trusted(self, path: Path, cfg: RunConfig | None = None) -> RunResult | None:
+        try:
+            return self._verify(RunResult.load(path, require_checksum=True), path, cfg)
+        except ResultError as exc:
+            self.skipped.append((path.name, exc.reason))
+            return None
+
+    def _warn_skipped(self) -> None:
+        if self.skipped:
+            names = ", ".join(f"{n} ({r})" for n, r in self.skipped[:3])
+            more = f" and {len(self.skipped) - 3} more" if len(self.skipped) > 3 else ""
+            warnings.warn(f"{self.root}: skipped {len(self.skipped)} unusable result file(s): "
+                          f"{names}{more}; see ResultStore.skipped", RuntimeWarning, stacklevel=3)
+
     def results(self) -> list[RunResult]:
-        """All stored results, ordered by file name (config hash)."""
-        return [RunResult.load(p) for p in self._files()]
+        """All servable results, ordered by file name; bad files go to :attr:`skipped`."""
+        self.skipped = []
+        out = [r for r in (self._trusted(p) for p in self._files()) if r is not None]
+        self._warn_skipped()
+        return out
 
     def table(self, configs: Sequence[RunConfig] | None = None, missing: str = "raise"):
         """Tidy :class:`pandas.DataFrame` of stored results.
@@ -278,13 +438,16 @@ class ResultStore:
         seed, checkpoint and metric), with one more column per config entry not already
         there, named by its dotted key (``"problem.kappa"``, ``"optimizer.lr"``, ``"T"``,
         ...; non-scalar values as JSON strings), so a sweep can be grouped by what it swept.
+        Corrupt or stale files are skipped, named in :attr:`skipped` and in one
+        ``RuntimeWarning``.
 
         Parameters
         ----------
         configs : sequence of RunConfig, optional
             Only these configs' results (in this order, duplicates once); default: all.
         missing : {"raise", "skip"}
-            What to do with configs that have no stored result.
+            What to do with configs that have no usable stored result (none, or a
+            skipped one).
 
         Returns
         -------
@@ -298,20 +461,25 @@ class ResultStore:
         if configs is None:
             results = self.results()
         else:
+            self.skipped = []
             seen, results, absent = set(), [], []
             for cfg in configs:
                 h = self._hash(cfg)
                 if h in seen:
                     continue
                 seen.add(h)
-                if self.has(cfg):
-                    results.append(self.load(cfg))
+                r = self._trusted(self.path(cfg), cfg) if self.has(cfg) else None
+                if r is not None:
+                    results.append(r)
                 else:
                     absent.append(h)
+            self._warn_skipped()
             if absent and missing == "raise":
+                bad = f" ({len(self.skipped)} of them unusable, see .skipped)" if self.skipped else ""
                 raise FileNotFoundError(
-                    f"{len(absent)} of {len(seen)} configs have no stored result in {self.root} "
-                    f"(first: {absent[0]}); run them with run_sweep or pass missing='skip'"
+                    f"{len(absent)} of {len(seen)} configs have no usable stored result in "
+                    f"{self.root}{bad} (first: {absent[0]}); run them with run_sweep or pass "
+                    f"missing='skip'"
                 )
         frames = []
         for r in results:
@@ -325,27 +493,47 @@ class ResultStore:
         return pd.concat(frames, ignore_index=True)
 
     def clear(self) -> int:
-        """Delete every stored result (and stray temporary files); returns how many results."""
+        """Delete the lab's result files (and stray ``.tmp-*`` files); returns how many results.
+
+        A file is the lab's when its name is ``<16 hex digits>.npz`` *and* it holds a
+        result record whose config hashes to that name (stale or checksum-failing results
+        included).  Any other file (another tool's ``.npz``, a garbage file that merely
+        has a hash-like name) is left in place.
+        """
         n = 0
-        if self.root.is_dir():
-            for p in self.root.glob("*.npz"):
-                n += not p.name.startswith(".")
+        if not self.root.is_dir():
+            return 0
+        for p in self.root.glob(".tmp-*.npz"):
+            p.unlink(missing_ok=True)
+        for p in self._files():
+            try:
+                with np.load(p, allow_pickle=False) as data:
+                    record = json.loads(str(data["record"]))
+                ours = RunConfig.from_dict(record["config"]).hash() == p.stem
+            except Exception:  # noqa: BLE001 - not a lab record: not ours to delete
+                ours = False
+            if ours:
                 p.unlink(missing_ok=True)
+                n += 1
         return n
 
 
 # -- running -------------------------------------------------------------------------
 def _execute(cfg: RunConfig, root: str | None, run_fn: Callable | None):
-    """Worker task: run one config and store the result the moment it exists."""
+    """Worker task: run one config, stamp its cache key, store it the moment it exists."""
     if run_fn is None:
-        from .runner import run_config as run_fn
-    result = run_fn(cfg)
+        from .runner import run_config
+
+        result = run_config(cfg, allow_large=True)  # the size guard ran before the sweep
+    else:
+        result = run_fn(cfg)
     if not isinstance(result, RunResult):
         raise TypeError(f"run_fn must return a RunResult, got {type(result).__name__}")
     h = cfg.hash()
     got = result.meta.get("config_hash")
     if got is not None and got != h:
         raise ValueError(f"run_fn returned a result for config {got}, expected {h}")
+    stamp(result, cfg, run_fn)
     if root is not None:
         ResultStore(root).save(result)
     return h, result
@@ -384,6 +572,55 @@ def _progress(total: int, initial: int, enabled: bool):
                 disable=None if enabled else True, file=sys.stderr)
 
 
+@dataclass
+class SweepReport:
+    """Where a sweep's results came from (one entry per distinct config hash).
+
+    ``served``: loaded from the store after verification; ``new``: no stored file;
+    ``stale`` / ``corrupt``: ``{hash: reason}`` of stored files that failed verification
+    and were recomputed; ``refreshed``: stored files recomputed on request (``refresh``).
+    """
+
+    served: list = field(default_factory=list)
+    new: list = field(default_factory=list)
+    stale: dict = field(default_factory=dict)
+    corrupt: dict = field(default_factory=dict)
+    refreshed: list = field(default_factory=list)
+    kinds: dict = field(default_factory=dict)  # hash -> short reason label
+
+    @property
+    def recomputed(self) -> int:
+        """Stored files that were computed again (stale + corrupt + refreshed)."""
+        return len(self.stale) + len(self.corrupt) + len(self.refreshed)
+
+    def _labels(self, hashes) -> str:
+        counts: dict[str, int] = {}
+        for h in hashes:
+            counts[self.kinds.get(h, "?")] = counts.get(self.kinds.get(h, "?"), 0) + 1
+        return ", ".join(f"{n} {k}" for k, n in counts.items())
+
+    def recomputed_text(self) -> str:
+        """E.g. ``"recomputed 3 (2 stale: code changed, 1 corrupt: checksum)"``."""
+        parts = []
+        if self.stale:
+            parts.append(f"{len(self.stale)} stale: {self._labels(self.stale)}")
+        if self.corrupt:
+            parts.append(f"{len(self.corrupt)} corrupt: {self._labels(self.corrupt)}")
+        if self.refreshed:
+            parts.append(f"{len(self.refreshed)} refreshed")
+        return f"recomputed {self.recomputed}" + (f" ({'; '.join(parts)})" if parts else "")
+
+    def summary(self) -> str:
+        """One line: served, recomputed (why), new."""
+        return f"{len(self.served)} served from cache, {self.recomputed_text()}, {len(self.new)} new"
+
+
+class SweepResults(list):
+    """The list of results of :func:`run_sweep`, with its :class:`SweepReport` as ``.report``."""
+
+    report: SweepReport
+
+
 def run_sweep(
     configs: Iterable[RunConfig],
     store: ResultStore | str | os.PathLike | None = None,
@@ -392,7 +629,9 @@ def run_sweep(
     progress: bool = True,
     dask_address=None,
     run_fn: Callable[[RunConfig], RunResult] | None = None,
-) -> list[RunResult]:
+    refresh: bool = False,
+    allow_large: bool = False,
+) -> SweepResults:
     """Run every config once, reusing stored results; resumable after interruption.
 
     Parameters
@@ -416,19 +655,31 @@ def run_sweep(
     run_fn : callable, optional
         ``RunConfig -> RunResult``; default :func:`theory_lab.runner.run_config`.  With the
         ``"joblib"``/``"dask"`` engines it is sent to worker processes, so it must be
-        picklable: a module-level function or an instance of a module-level class.
+        picklable: a module-level function or an instance of a module-level class.  Its
+        module is part of the results' code fingerprint.
+    refresh : bool
+        Recompute every config even when a valid result is stored (and overwrite it).
+    allow_large : bool
+        Skip the size guard (:func:`theory_lab.sizing.check`), which otherwise refuses,
+        before anything is computed, a run whose memory estimate exceeds what is available.
 
     Returns
     -------
-    list of RunResult
-        Aligned with ``configs`` (duplicates get the same numbers).  A returned result's
-        ``config`` is the config asked for, ``tags`` included, even when the numbers come
-        from the store.
+    SweepResults
+        A list aligned with ``configs`` (duplicates get the same numbers).  A returned
+        result's ``config`` is the config asked for, ``tags`` included, even when the
+        numbers come from the store (whose file was checked to hold the same config).
+        ``.report`` (:class:`SweepReport`) says which were served, new, or recomputed
+        because their file was stale or corrupt; recomputations also raise one
+        ``RuntimeWarning``.
 
     Raises
     ------
     ValueError
         Unknown engine, bad ``n_jobs`` or a non-RunConfig in ``configs``.
+    UserError
+        Before any computation: the store is not writable (one line naming the folder),
+        or a run fails the size guard.
     Exception
         Whatever a run raised (or ``KeyboardInterrupt``), after the finished runs have been
         stored; a note on the exception says how many, and calling ``run_sweep`` again
@@ -452,17 +703,36 @@ def run_sweep(
     for h, cfg in zip(hashes, configs, strict=True):
         unique.setdefault(h, cfg)
 
+    report = SweepReport()
     done: dict[str, RunResult] = {}
-    if store is not None:
-        for h, cfg in unique.items():
-            if store.has(cfg):
-                try:
-                    done[h] = store.load(cfg)
-                except Exception as exc:  # unreadable file (e.g. written by other code)
-                    warnings.warn(f"recomputing {h}: stored result unreadable ({exc!r})",
-                                  RuntimeWarning, stacklevel=2)
+    for h, cfg in unique.items():
+        if store is None or not store.has(cfg):
+            report.new.append(h)
+        elif refresh:
+            report.refreshed.append(h)
+        else:
+            try:
+                done[h] = store.load(cfg)
+                report.served.append(h)
+            except FileNotFoundError:  # removed meanwhile
+                report.new.append(h)
+            except ResultError as exc:
+                (report.stale if isinstance(exc, StaleResult) else report.corrupt)[h] = exc.reason
+                report.kinds[h] = exc.kind
     todo = [cfg for h, cfg in unique.items() if h not in done]
     n_cached = len(done)
+    if todo and not allow_large:
+        from .sizing import check
+
+        for cfg in todo:
+            check(cfg)
+    if todo and store is not None:
+        store.check_writable()
+    if report.stale or report.corrupt:
+        bad = {**report.stale, **report.corrupt}
+        first = next(iter(bad))
+        warnings.warn(f"{store.root}: {report.recomputed_text()}; first: {first}: {bad[first]}",
+                      RuntimeWarning, stacklevel=2)
 
     bar = _progress(len(unique), n_cached, progress)
     closers = []
@@ -504,10 +774,11 @@ def run_sweep(
             except Exception:  # pragma: no cover - best effort shutdown
                 pass
 
-    out = []
+    out = SweepResults()
     for h, cfg in zip(hashes, configs, strict=True):
         res = done[h]
-        if res.config != cfg.to_dict():  # same numbers, other tags: report the tags asked for
+        if res.config != cfg.to_dict():  # verified same config, other tags: the tags asked for
             res = dc_replace(res, config=cfg.to_dict())
         out.append(res)
+    out.report = report
     return out

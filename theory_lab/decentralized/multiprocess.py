@@ -12,11 +12,23 @@ deterministic gradients (``dgd`` without batch, ``extra``, ``diging``, ``mc_gt``
 iterates equal the simulation's up to floating-point reassociation (the tests require
 :math:`10^{-10}` on a 4-agent ring in float64).
 
-Failure handling: the process group has a timeout (``timeout_s``, default 30 s), so a
-process waiting on a dead neighbour raises instead of hanging; the launcher
-(:func:`run_multiprocess`) polls its children and, when one exits abnormally, terminates
-the others and raises :class:`AgentFailure` naming the process and its agents; it also
-enforces an overall ``wall_timeout_s``.
+Failure handling: the process group has a timeout (``timeout_s``, default
+:data:`DEFAULT_TIMEOUT_S` = 30 s, the same for :func:`run_multiprocess` and the torchrun
+entry), so a process waiting on a dead neighbour raises instead of hanging.  The launcher
+(:func:`run_multiprocess`) polls its children:
+
+* one exits abnormally: the others are terminated and :class:`AgentFailure` names the
+  process and its agents;
+* one *stalls* (alive, but no progress): every process keeps a heartbeat in shared memory
+  (a counter bumped on entering and leaving each neighbour wait, and a flag saying whether
+  it is waiting).  When no heartbeat has moved for ``timeout_s``, the processes that are
+  not waiting on a neighbour are the stalled ones; the launcher names them and stops all
+  processes, without waiting for torch's own time-out on the healthy ones;
+* the overall ``wall_timeout_s`` expires.
+
+Agents exit by themselves when their parent (the launcher, or torchrun's agent) dies, so
+a killed launcher leaves no rank computing.  Methods outside :data:`DETERMINISTIC` are
+refused before anything is spawned.
 
 Launching
 ---------
@@ -73,6 +85,50 @@ import numpy as np
 __all__ = ["AgentFailure", "NeighbourMixing", "agent_groups", "gather", "run_multiprocess", "worker"]
 
 DETERMINISTIC = ("dgd", "extra", "diging", "mc_gt")
+#: torch.distributed time-out of every wait, and the launcher's stall threshold (seconds).
+DEFAULT_TIMEOUT_S = 30.0
+#: Exit code of an agent whose parent died.
+ORPHAN_EXIT = 70
+
+# heartbeat of this process: (shared array, rank) or None; see ``_beat``
+_HEARTBEAT = None
+
+
+def _beat(waiting: bool) -> None:
+    """Move this process's heartbeat: ``2 * count + waiting`` (count grows on every call)."""
+    if _HEARTBEAT is None:
+        return
+    arr, rank = _HEARTBEAT
+    arr[rank] = (arr[rank] // 2 + 1) * 2 + int(waiting)
+
+
+def _exit_with_parent(parent: int | None = None) -> None:
+    """Daemon thread: exit this process (code :data:`ORPHAN_EXIT`) once its parent is gone.
+
+    ``parent`` is the pid the launcher gave (a child that starts after its launcher died
+    would otherwise take its new parent, init, for the launcher); default: the current one.
+    """
+    import threading
+
+    parent = os.getppid() if parent is None else parent
+
+    def watch():
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(ORPHAN_EXIT)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def check_supported(config) -> None:
+    """Refuse, before spawning, a method the multi-process runner does not run."""
+    from ..errors import UserError
+
+    name = config.optimizer.get("name")
+    if name not in DETERMINISTIC:
+        raise UserError(f"the multi-process runner supports the deterministic methods "
+                        f"{', '.join(DETERMINISTIC)}; got {name!r}")
 
 
 class AgentFailure(RuntimeError):
@@ -132,8 +188,10 @@ class NeighbourMixing:
             bufs.append(buf)
             ops.append(dist.P2POp(dist.irecv, buf, r))
         if ops:
+            _beat(True)
             for req in dist.batch_isend_irecv(ops):
                 req.wait()
+            _beat(False)
         full = torch.cat([U, *bufs], dim=0) if bufs else U
         return (self.Wloc.to(U.dtype) @ full.reshape(full.shape[0], -1)).reshape(U.shape)
 
@@ -144,9 +202,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def worker(rank: int, world: int, config_dict: dict, out_dir: str, timeout_s: float = 30.0,
-           fail_rank: int | None = None, fail_at: int | None = None, init_method: str = "env://"):
-    """Body of one agent process (spawned, or started by torchrun with ``init_method='env://'``)."""
+def worker(rank: int, world: int, config_dict: dict, out_dir: str,
+           timeout_s: float = DEFAULT_TIMEOUT_S, fail_rank: int | None = None,
+           fail_at: int | None = None, init_method: str = "env://", fail_mode: str = "exit"):
+    """Body of one agent process (spawned, or started by torchrun with ``init_method='env://'``).
+
+    ``fail_rank``/``fail_at``/``fail_mode`` are a testing hook: process ``fail_rank`` exits
+    with code 17 (``"exit"``) or sleeps forever without communicating (``"stall"``) before
+    iteration ``fail_at``.
+    """
     import torch
     import torch.distributed as dist
 
@@ -159,8 +223,7 @@ def worker(rank: int, world: int, config_dict: dict, out_dir: str, timeout_s: fl
                             timeout=timedelta(seconds=timeout_s))
     try:
         cfg = RunConfig.from_dict(config_dict)
-        if cfg.optimizer["name"] not in DETERMINISTIC:
-            raise ValueError(f"the multi-process runner supports {DETERMINISTIC}, got {cfg.optimizer['name']!r}")
+        check_supported(cfg)
         prob, mixing, method = build_decentralized(cfg)  # full problem (same on every rank)
         groups = agent_groups(prob.m, world)
         mine = groups[rank]
@@ -178,21 +241,31 @@ def worker(rank: int, world: int, config_dict: dict, out_dir: str, timeout_s: fl
         traj = [state["x"].numpy().copy()]
         for t in range(cfg.T):
             if rank == fail_rank and t == fail_at:
+                if fail_mode == "stall":  # simulate a hung agent: alive, silent
+                    Path(out_dir).mkdir(parents=True, exist_ok=True)
+                    (Path(out_dir) / f"stalled{rank}").touch()  # lets a test see the hang began
+                    while True:
+                        time.sleep(3600)
                 os._exit(17)  # simulate a crashed agent
             state, _ = local.step(state, t)
             traj.append(state["x"].numpy().copy())
         Path(out_dir).mkdir(parents=True, exist_ok=True)
         np.savez(Path(out_dir) / f"rank{rank}.npz", agents=np.array(mine), x=np.stack(traj))
+        _beat(True)
         dist.barrier()
     finally:
         if dist.is_initialized():
             dist.destroy_process_group()
 
 
-def _spawn_entry(rank, world, config_dict, out_dir, port, timeout_s, fail_rank, fail_at):
+def _spawn_entry(rank, world, config_dict, out_dir, port, timeout_s, fail_rank, fail_at,
+                 fail_mode, heartbeat, launcher_pid):
+    global _HEARTBEAT
+    _exit_with_parent(launcher_pid)
+    _HEARTBEAT = (heartbeat, rank)
     os.environ["MASTER_ADDR"] = "127.0.0.1"
     os.environ["MASTER_PORT"] = str(port)
-    worker(rank, world, config_dict, out_dir, timeout_s, fail_rank, fail_at)
+    worker(rank, world, config_dict, out_dir, timeout_s, fail_rank, fail_at, fail_mode=fail_mode)
 
 
 def gather(out_dir, m: int | None = None) -> np.ndarray:
@@ -209,9 +282,9 @@ def gather(out_dir, m: int | None = None) -> np.ndarray:
     return X
 
 
-def run_multiprocess(config, n_procs: int | None = None, timeout_s: float = 30.0,
+def run_multiprocess(config, n_procs: int | None = None, timeout_s: float = DEFAULT_TIMEOUT_S,
                      wall_timeout_s: float = 300.0, fail_rank: int | None = None,
-                     fail_at: int | None = None, out_dir=None) -> np.ndarray:
+                     fail_at: int | None = None, out_dir=None, fail_mode: str = "exit") -> np.ndarray:
     """Spawn ``n_procs`` agent processes on this machine and return all iterates ``(T+1, m, S, d)``.
 
     Parameters
@@ -222,19 +295,24 @@ def run_multiprocess(config, n_procs: int | None = None, timeout_s: float = 30.0
     n_procs : int, optional
         Processes (default: one per agent); agents are split into contiguous groups.
     timeout_s : float
-        torch.distributed timeout of every collective / point-to-point wait.
+        torch.distributed timeout of every collective / point-to-point wait, and the time
+        without any heartbeat after which the silent processes are declared stalled.
     wall_timeout_s : float
         Overall limit; on expiry the processes are terminated and :class:`AgentFailure` raised.
-    fail_rank, fail_at : int, optional
-        Testing hook: process ``fail_rank`` exits with code 17 before iteration ``fail_at``.
+    fail_rank, fail_at, fail_mode : optional
+        Testing hook: process ``fail_rank`` exits with code 17 (``"exit"``) or hangs
+        (``"stall"``) before iteration ``fail_at``.
 
     Raises
     ------
+    UserError
+        The method is not one of :data:`DETERMINISTIC` (raised before spawning).
     AgentFailure
-        A process exited abnormally or the run exceeded ``wall_timeout_s``.
+        A process exited abnormally, stalled, or the run exceeded ``wall_timeout_s``.
     """
     import torch.multiprocessing as mp
 
+    check_supported(config)
     m = int(config.problem["m"])
     n_procs = m if n_procs is None else int(n_procs)
     agent_groups(m, n_procs)  # validates
@@ -244,11 +322,35 @@ def run_multiprocess(config, n_procs: int | None = None, timeout_s: float = 30.0
         out_dir = tmp.name
     try:
         port = _free_port()
+        heartbeat = mp.get_context("spawn").Array("q", n_procs, lock=False)
         ctx = mp.start_processes(
-            _spawn_entry, args=(n_procs, config.to_dict(), str(out_dir), port, timeout_s, fail_rank, fail_at),
+            _spawn_entry, args=(n_procs, config.to_dict(), str(out_dir), port, timeout_s,
+                                fail_rank, fail_at, fail_mode, heartbeat, os.getpid()),
             nprocs=n_procs, join=False, start_method="spawn")
         t0 = time.monotonic()
+        last_move = None  # the stall clock starts with the first heartbeat (after start-up)
         groups = agent_groups(m, n_procs)
+        beats = list(heartbeat)
+
+        def stop(message: str, cause=None):
+            for p in ctx.processes:
+                if p.is_alive():
+                    p.terminate()
+            raise AgentFailure(message) from cause
+
+        def silent_ranks(min_quiet: float, exclude=()) -> list[int]:
+            """Live ranks not waiting on a neighbour while no heartbeat moved for ``min_quiet``."""
+            if last_move is None or time.monotonic() - last_move < min_quiet:
+                return []
+            live = [r for r, p in enumerate(ctx.processes) if p.is_alive() and r not in exclude]
+            return [r for r in live if beats[r] % 2 == 0]
+
+        def stalled_text(ranks):
+            who = ", ".join(f"{r} (agents {groups[r]})" for r in ranks)
+            return (f"agent process {who} stalled: no progress for "
+                    f"{time.monotonic() - last_move:.1f} s while not waiting on a neighbour; "
+                    f"all {n_procs} processes were stopped")
+
         while True:
             try:
                 if ctx.join(timeout=0.5):
@@ -260,13 +362,21 @@ def run_multiprocess(config, n_procs: int | None = None, timeout_s: float = 30.0
                     f"the other {n_procs - 1} processes were terminated"
                 ) from exc
             except mp.ProcessRaisedException as exc:
+                # a healthy process that timed out on a hung neighbour raises first: name the hung one
+                beats = list(heartbeat)
+                hung = silent_ranks(0.5 * timeout_s, exclude=(exc.error_index,))
+                if hung:
+                    stop(stalled_text(hung), exc)
                 r = exc.error_index
                 raise AgentFailure(f"agent process {r} (agents {groups[r]}) raised:\n{exc}") from exc
+            current = list(heartbeat)
+            if current != beats:
+                beats, last_move = current, time.monotonic()
+            hung = silent_ranks(timeout_s)
+            if hung:
+                stop(stalled_text(hung))
             if time.monotonic() - t0 > wall_timeout_s:
-                for p in ctx.processes:
-                    if p.is_alive():
-                        p.terminate()
-                raise AgentFailure(f"multi-process run exceeded wall_timeout_s = {wall_timeout_s} s; terminated")
+                stop(f"multi-process run exceeded wall_timeout_s = {wall_timeout_s} s; terminated")
         return gather(out_dir, m)
     finally:
         if tmp is not None:
@@ -278,7 +388,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="one agent process of a decentralized run")
     parser.add_argument("--config", help="RunConfig as JSON (RunConfig.to_dict())")
     parser.add_argument("--out", default="results/mp")
-    parser.add_argument("--timeout", type=float, default=60.0)
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
+                        help=f"seconds a rank waits on a neighbour (default {DEFAULT_TIMEOUT_S:g})")
     parser.add_argument("--write-spec", help="write an example 4-agent ring config to this path and exit")
     args = parser.parse_args(argv)
     if args.write_spec:
@@ -292,6 +403,7 @@ def main(argv=None) -> int:
     if not args.config:
         parser.error("--config is required")
     rank, world = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
+    _exit_with_parent()
     worker(rank, world, json.loads(Path(args.config).read_text()), args.out, args.timeout)
     return 0
 

@@ -1,0 +1,98 @@
+"""Size guard: hopeless runs are refused before anything is allocated, with one line."""
+
+import warnings
+
+import pytest
+
+import problems
+from theory_lab import RunConfig, cli, sizing
+from theory_lab.runner import run_config
+from theory_lab.sizing import SlowSetupWarning, TooLarge, check, estimate
+from theory_lab.sweep import run_sweep
+
+SMALL = RunConfig(problem={"name": "quadratic", "d": 10}, optimizer={"name": "sgd", "lr": "1/L"},
+                  T=5, seeds=(0,), n_checkpoints=3)
+
+
+def huge(d=10**11, seeds=(0,), **problem):
+    return SMALL.replace(problem={"name": "quadratic", "d": d, **problem}, seeds=seeds)
+
+
+def test_d_1e11_is_refused_in_one_line_naming_estimate_limit_and_override():
+    with pytest.raises(TooLarge) as info:
+        check(huge())
+    msg = str(info.value)
+    assert "\n" not in msg and "d=1e11" in msg and "more than the" in msg
+    assert "allow_large=True / --allow-large" in msg and "TB" in msg
+
+
+def test_run_config_refuses_before_building(monkeypatch):
+    def no_build(config):  # the guard must come first: nothing is allocated
+        raise AssertionError("build called")
+
+    monkeypatch.setattr("theory_lab.runner.build", no_build)
+    with pytest.raises(TooLarge):
+        run_config(huge())
+    with pytest.raises(AssertionError, match="build called"):  # the override passes the guard
+        run_config(huge(), allow_large=True)
+
+
+def test_many_seeds_times_large_d_is_refused_under_a_memory_limit(monkeypatch):
+    monkeypatch.setattr(sizing, "available_memory", lambda device="cpu": (4e9, "test limit"))
+    cfg = huge(d=10**6, seeds=range(1000))
+    est = check(cfg, allow_large=True)
+    assert est.bytes == pytest.approx(1000 * 10**6 * 4 * 8, rel=1e-3)  # sgd: w + 3 working
+    with pytest.raises(TooLarge, match=r"1000 seeds x d=1e6 x 4 arrays x 8 B.*4 GB test limit"):
+        check(cfg)
+    assert check(SMALL).bytes < 1e6  # an ordinary run passes
+
+
+def test_optimizer_state_and_dtype_enter_the_estimate():
+    adam = huge(d=1000).replace(optimizer={"name": "adam", "lr": 0.1})
+    sgd32 = huge(d=1000).replace(dtype="float32")
+    assert estimate(adam).state_bytes == 1000 * 6 * 8
+    assert estimate(sgd32).state_bytes == 1000 * 4 * 4
+
+
+def test_rotation_setup_warns_when_slow_and_is_refused_when_hours():
+    with pytest.warns(SlowSetupWarning, match=r"O\(d\^3\).*d=5000"):
+        check(huge(d=5000, rotate=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check(huge(d=500, rotate=True))  # ~0.25 s: no warning
+    with pytest.raises(TooLarge, match=r"set-up would take ~4.44 h"):
+        check(huge(d=20000, rotate=True))
+    with pytest.warns(SlowSetupWarning):
+        check(huge(d=20000, rotate=True), allow_large=True)
+
+
+def test_factory_hooks_override_the_generic_estimate():
+    @problems.register("sizing_hooked")
+    def hooked(d: int = 100):
+        """Hooked problem."""
+        raise AssertionError("never built")
+
+    hooked.memory_estimate = lambda d: 123.0 * d
+    hooked.setup_flops = lambda d: 1e9 * d
+    try:
+        est = estimate(SMALL.replace(problem={"name": "sizing_hooked", "d": 7}))
+        assert est.data_bytes == 861.0 and est.setup_seconds == pytest.approx(7.0)
+        assert estimate(SMALL.replace(problem={"name": "sizing_hooked"})).data_bytes == 12300.0
+    finally:
+        problems.REGISTRY.pop("sizing_hooked")
+
+
+def test_sweep_refuses_before_any_run(tmp_path):
+    ran = []
+    with pytest.raises(TooLarge):
+        run_sweep([SMALL, huge()], engine="sequential", run_fn=ran.append, progress=False)
+    assert ran == []
+
+
+def test_cli_run_refuses_in_one_line(capsys):
+    argv = ["run", "--problem", "quadratic", "-p", "d=100000000000", "--optimizer", "sgd",
+            "-o", "lr=1", "--T", "1"]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and err.startswith("theory-lab: error: run needs ~")
+    assert "--allow-large" in err

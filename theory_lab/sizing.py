@@ -1,0 +1,309 @@
+"""Size guard: estimate a run's memory and set-up time before anything is allocated.
+
+:func:`check` is called by :func:`theory_lab.runner.run_config` and, before any run
+starts, by :func:`theory_lab.sweep.run_sweep`.  It refuses (:class:`TooLarge`, a
+:class:`~theory_lab.errors.UserError`: one line in the CLI) a run whose estimated memory
+exceeds what is available, and warns (:class:`SlowSetupWarning`, one line) when the
+problem's set-up costs more than :data:`SLOW_SETUP_S` seconds; a set-up estimated above
+:data:`MAX_SETUP_S` is refused too.  ``allow_large=True`` (CLI ``--allow-large``) skips
+both refusals.
+
+The estimate (:func:`estimate`)
+-------------------------------
+*Run state*: ``S x d x (k + 3) x itemsize`` bytes, with ``S`` the number of seeds, ``d``
+the problem dimension, ``k`` the optimizer's state arrays (:data:`STATE_ARRAYS`, or the
+factory attribute ``state_arrays``; :data:`DEFAULT_STATE_ARRAYS` if unknown) plus three
+working arrays (query point, gradient, noise draw), ``itemsize`` 8 for float64, 4 for
+float32.  ``d`` is the ``d`` parameter (given, or the factory's default), else ``m x n``.
+
+*Problem data and set-up*: a problem factory may expose two hooks, called with the
+problem's parameters (defaults filled in)::
+
+    @register("my_problem")
+    def my_problem(d=10, rotate=False): ...
+    my_problem.memory_estimate = lambda d, rotate, **_: 8 * d * d if rotate else 8 * d  # bytes
+    my_problem.setup_flops = lambda d, rotate, **_: 2.0 * d**3 if rotate else 0.0
+
+Built-in problems with large data or O(d^3) set-ups have entries in :data:`BUILTIN`
+(rotated quadratics and Rayleigh quotients: a d x d rotation from ``ortho_group``;
+the matrix quadratic: m x m rotations; distributed problems: m x n x d data).  Set-up
+seconds are ``flops / SETUP_FLOP_RATE`` (1 GFLOP/s, measured for ``ortho_group`` on the
+2-core lab machine: d = 2000 took 17 s).  The estimate is a lower bound on a run's needs,
+meant to stop the hopeless (d = 1e11) before a raw ``MemoryError``, not to budget exactly.
+
+Available memory (:func:`available_memory`): the least of the host's available memory
+(psutil, else ``/proc/meminfo`` ``MemAvailable``, else ``os.sysconf``), the cgroup
+limit left (``/sys/fs/cgroup/memory.max`` - ``memory.current``) and the address-space
+limit left (``RLIMIT_AS``); on a CUDA device the run state is compared with the device's
+free memory (``torch.cuda.mem_get_info``) instead.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import os
+import warnings
+from dataclasses import dataclass
+
+from .errors import UserError
+
+SLOW_SETUP_S = 10.0
+MAX_SETUP_S = 3600.0
+SETUP_FLOP_RATE = 1e9
+WORK_ARRAYS = 3
+DEFAULT_STATE_ARRAYS = 3
+ITEMSIZE = {"float64": 8, "float32": 4, "float16": 2, "bfloat16": 2}
+
+#: Arrays an optimizer keeps per parameter (``w`` included).
+STATE_ARRAYS = {
+    "sgd": 1, "gd": 1, "step_decay_sgd": 1, "signsgd": 1, "sign_gd": 1, "rsgd": 1,
+    "shb": 2, "hb": 2, "multistage_shb": 2, "nesterov": 2, "adagrad": 2, "adagrad_norm": 1,
+    "rmsprop": 2, "adam": 3, "scale": 2, "muon": 2,
+}
+
+__all__ = ["Estimate", "SlowSetupWarning", "TooLarge", "available_memory", "check", "estimate"]
+
+
+class TooLarge(UserError):
+    """A run whose estimated memory or set-up time exceeds what is available."""
+
+
+class SlowSetupWarning(UserWarning):
+    """The problem's set-up (e.g. an O(d^3) rotation) will take long."""
+
+
+@dataclass
+class Estimate:
+    """Estimated needs of one run.  ``detail`` / ``setup_detail`` say how they were computed."""
+
+    state_bytes: float
+    data_bytes: float
+    setup_seconds: float
+    detail: str
+    setup_detail: str = ""
+
+    @property
+    def bytes(self) -> float:
+        return self.state_bytes + self.data_bytes
+
+
+def _fmt_bytes(n: float) -> str:
+    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n:.0f} B"
+
+
+def _fmt_num(x: float) -> str:
+    """``100`` -> ``"100"``, ``1e11`` -> ``"1e11"``, ``6.7e7`` -> ``"6.71e7"``."""
+    x = float(x)
+    if x < 1e5:
+        return str(int(x)) if x.is_integer() else f"{x:.4g}"
+    return f"{x:.3g}".replace("e+0", "e").replace("e+", "e")
+
+
+def _fmt_time(s: float) -> str:
+    return f"{s / 3600:.3g} h" if s >= 3600 else f"{s / 60:.3g} min" if s >= 120 else f"{s:.3g} s"
+
+
+def _num(x, default=0.0) -> float:
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return default
+
+
+def _rotation(d_key: str):
+    """Data and flops of a problem holding a d x d rotation when ``rotate`` is set."""
+    def data(p):
+        d = _num(p.get(d_key))
+        return 2 * 8 * d * d if p.get("rotate") else 0.0
+
+    def flops(p):
+        d = _num(p.get(d_key))
+        return 2.0 * d**3 if p.get("rotate") else 0.0
+    return data, flops
+
+
+def _matrix(p):
+    m, n = _num(p.get("m")), _num(p.get("n"))
+    return 8 * (2 * m * m + 4 * m * n)
+
+
+def _distributed(p):
+    return 8 * _num(p.get("m")) * _num(p.get("n")) * _num(p.get("d"))
+
+
+#: Built-in problems: name -> (data bytes(params), set-up flops(params)).
+BUILTIN = {
+    "quadratic": _rotation("d"),
+    "rayleigh": _rotation("d"),
+    "matrix_quadratic": (_matrix, lambda p: 2.0 * _num(p.get("m")) ** 3),
+    "distributed_ridge": (_distributed, lambda p: 0.0),
+    "distributed_logistic": (_distributed, lambda p: 0.0),
+    "iid_distributed_ridge": (_distributed, lambda p: 0.0),
+}
+
+
+def _params(factory, given: dict) -> dict:
+    """The factory's parameters with defaults filled in."""
+    out = {}
+    try:
+        for name, par in inspect.signature(factory).parameters.items():
+            if par.default is not inspect.Parameter.empty:
+                out[name] = par.default
+    except (TypeError, ValueError):
+        pass
+    out.update(given)
+    return out
+
+
+def estimate(config) -> Estimate | None:
+    """Memory and set-up estimate of ``config`` (see the module docstring); ``None`` if unknown.
+
+    Only the config and the registries are read: nothing is built or allocated.
+    """
+    import problems
+
+    spec = dict(config.problem)
+    name = spec.pop("name")
+    factory = problems.REGISTRY.get(name)
+    if factory is None:
+        return None
+    p = _params(factory, spec)
+    if "d" in p:
+        d = _num(p["d"])
+    elif "m" in p and "n" in p:
+        d = _num(p["m"]) * _num(p["n"])
+    else:
+        return None
+    if "m" in p and "d" in p and name in BUILTIN and BUILTIN[name][0] is _distributed:
+        d *= _num(p["m"])  # one iterate per agent
+    data_fn, flops_fn = BUILTIN.get(name, (None, None))
+    hook_mem = getattr(factory, "memory_estimate", None)
+    hook_flops = getattr(factory, "setup_flops", None)
+    data = _num(hook_mem(**p)) if callable(hook_mem) else (data_fn(p) if data_fn else 8.0 * d)
+    flops = _num(hook_flops(**p)) if callable(hook_flops) else (flops_fn(p) if flops_fn else 0.0)
+
+    oname = config.optimizer.get("name")
+    from . import optimizers
+
+    ofactory = optimizers.REGISTRY.get(oname)
+    k = getattr(ofactory, "state_arrays", None) if ofactory is not None else None
+    k = int(k) if isinstance(k, int) else STATE_ARRAYS.get(oname, DEFAULT_STATE_ARRAYS)
+    S = len(config.seeds)
+    size = ITEMSIZE.get(config.dtype, 8)
+    arrays = k + WORK_ARRAYS
+    state = S * d * arrays * size
+    detail = f"{S} seeds x d={_fmt_num(d)} x {arrays} arrays x {size} B"
+    if data >= 0.01 * state and data > 1e6:
+        detail += f" + problem data {_fmt_bytes(data)}"
+    secs = flops / SETUP_FLOP_RATE
+    setup = (f"{name} set-up: O(d^3) with d={_fmt_num(p.get('d', p.get('m', d)))}, "
+             f"~{flops:.2g} flops" if flops else "")
+    return Estimate(state, data, secs, detail, setup)
+
+
+def _meminfo_available() -> tuple[float, str] | None:
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return float(line.split()[1]) * 1024, "MemAvailable"
+    except OSError:
+        pass
+    return None
+
+
+def available_memory(device: str = "cpu") -> tuple[float, str]:
+    """``(bytes, where the figure comes from)`` usable by a run on ``device``."""
+    if str(device).startswith("cuda"):
+        try:
+            import torch
+
+            free, _ = torch.cuda.mem_get_info(torch.device(device))
+            return float(free), f"free on {device}"
+        except Exception:  # noqa: BLE001 - no torch / no GPU: fall back to the host
+            pass
+    candidates = []
+    try:
+        import psutil
+
+        candidates.append((float(psutil.virtual_memory().available), "available"))
+    except Exception:  # noqa: BLE001
+        got = _meminfo_available()
+        if got is None:
+            try:
+                got = (float(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")), "free")
+            except (ValueError, OSError, AttributeError):
+                got = None
+        if got is not None:
+            candidates.append(got)
+    try:
+        with open("/sys/fs/cgroup/memory.max") as fh:
+            limit = fh.read().strip()
+        if limit != "max":
+            with open("/sys/fs/cgroup/memory.current") as fh:
+                used = float(fh.read().strip())
+            candidates.append((float(limit) - used, "left under the cgroup limit"))
+    except (OSError, ValueError):
+        pass
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:
+            vm = 0.0
+            with open("/proc/self/status") as fh:
+                for line in fh:
+                    if line.startswith("VmSize:"):
+                        vm = float(line.split()[1]) * 1024
+            candidates.append((float(soft) - vm, "left under the address-space limit (ulimit -v)"))
+    except (ImportError, OSError, ValueError):
+        pass
+    if not candidates:
+        return math.inf, "unknown"
+    return min(candidates)
+
+
+def check(config, allow_large: bool = False) -> Estimate | None:
+    """Refuse a run that cannot fit, warn about a slow set-up; returns the estimate.
+
+    Parameters
+    ----------
+    config : RunConfig
+        The run; nothing is built.
+    allow_large : bool
+        Return the estimate without refusing (the slow-set-up warning is still given).
+
+    Raises
+    ------
+    TooLarge
+        Estimated memory above :func:`available_memory`, or set-up above
+        :data:`MAX_SETUP_S`, unless ``allow_large``.  One line naming the estimate, the
+        limit and the override.
+    """
+    est = estimate(config)
+    if est is None:
+        return None
+    override = "pass allow_large=True / --allow-large to try anyway"
+    if not allow_large:
+        on_device = str(config.device).startswith("cuda")
+        need = est.state_bytes if on_device else est.bytes
+        avail, source = available_memory(config.device)
+        if need > avail:
+            raise TooLarge(f"run needs ~{_fmt_bytes(need)} ({est.detail}), more than the "
+                           f"{_fmt_bytes(max(avail, 0))} {source}; {override}")
+        if on_device:  # problem data is built on the host first
+            avail, source = available_memory("cpu")
+            if est.data_bytes > avail:
+                raise TooLarge(f"problem data needs ~{_fmt_bytes(est.data_bytes)} on the host, "
+                               f"more than the {_fmt_bytes(max(avail, 0))} {source}; {override}")
+        if est.setup_seconds > MAX_SETUP_S:
+            raise TooLarge(f"{est.setup_detail}: set-up would take ~{_fmt_time(est.setup_seconds)} "
+                           f"(more than {_fmt_time(MAX_SETUP_S)}); {override}")
+    if est.setup_seconds > SLOW_SETUP_S:
+        warnings.warn(f"{est.setup_detail}: set-up will take ~{_fmt_time(est.setup_seconds)}",
+                      SlowSetupWarning, stacklevel=2)
+    return est
