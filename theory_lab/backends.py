@@ -12,6 +12,8 @@ data between host and device.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,6 +112,28 @@ class Backend:
 
     def describe(self) -> dict:
         return {"backend": self.name, "device": self.device, "dtype": self.dtype}
+
+
+_SETUP = contextvars.ContextVar("theory_lab_setup_backend", default=None)
+
+
+def setup_backend() -> Backend | None:
+    """The backend a run is being set up for (inside :func:`setup_on`), else ``None``.
+
+    Problem factories whose set-up is too large for the host (see
+    :data:`problems.matrix.DEVICE_SETUP_MIN_SIDE`) build their data there directly.
+    """
+    return _SETUP.get()
+
+
+@contextlib.contextmanager
+def setup_on(backend: Backend):
+    """Within the block, :func:`setup_backend` returns ``backend``."""
+    token = _SETUP.set(backend)
+    try:
+        yield backend
+    finally:
+        _SETUP.reset(token)
 
 
 def get_backend(backend: Backend | str | None = None, device: str = "cpu", dtype: str = "float64") -> Backend:

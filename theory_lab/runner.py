@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from .backends import device_of, get_backend, namespace, to_numpy
+from .backends import device_of, get_backend, namespace, setup_on, to_numpy
 from .config import RunConfig, resolve
 from .loop import drive
 from .random import SeedStreams
@@ -135,8 +135,9 @@ def run_config(config: RunConfig, allow_large: bool = False) -> RunResult:
     from .sizing import check
 
     check(config, allow_large=allow_large)
-    prob, opt = build(config)
     backend = get_backend(config.backend, config.device, config.dtype)
+    with setup_on(backend):  # large problems build their data on the run's device
+        prob, opt = build(config)
     out = run(
         prob, opt, config.T, seeds=config.seeds, batch_size=config.batch_size,
         n_checkpoints=config.n_checkpoints, spacing=config.spacing, epsilon=config.epsilon,
