@@ -120,7 +120,6 @@ def check_roofline(device: str, scale: float) -> list[dict]:
     x = torch.empty(d, device=device, dtype=torch.float32)
     y = torch.empty_like(x)
     copy_bw = 2 * 4 * d / _timed(torch, device, lambda: y.copy_(x))
-    del x, y
     pre = PRESETS["shb_quadratic_1e8"]
     cfg = pre.scaled(scale, "torch", device, "float32", "device")
     res = run_config(cfg)
@@ -133,7 +132,6 @@ def check_roofline(device: str, scale: float) -> list[dict]:
     A = torch.randn((side, side), device=device)
     B = torch.randn((side, side), device=device)
     mm = 2 * side**3 / _timed(torch, device, lambda: A @ B)
-    del A, B
     from . import optimizers
 
     for name, spec in (("asgo", {"lr": 1.0, "eps": 1e-8}), ("shampoo", {"lr": 1.0, "eps": 1e-8}),
