@@ -45,7 +45,7 @@ def test_plot_tolerates_stored_inf_and_huge_values(tmp_path):
     r.suboptimality[0, 2] = np.inf
     for logx in (False, True):
         fig, ax = new_figure(logx=logx)
-        plot_runs(ax, r)
+        plot_runs(ax, r, label="sgd")
         ax.legend()
         save_figure(fig, "x", outdir=tmp_path)
 
