@@ -49,3 +49,34 @@ def test_gpucheck_without_cuda_says_so():
     proc = subprocess.run([sys.executable, "-m", "theory_lab.gpucheck"], env=env, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 2 and "CUDA is not available" in proc.stderr
+
+
+def test_fallback_torch_namespace_matches_array_api_compat():
+    # the namespace used when array-api-compat is missing (theory_lab._compat.TorchNamespace)
+    aac = pytest.importorskip("array_api_compat")
+    import numpy as np
+    import torch
+
+    from theory_lab._compat import TorchNamespace
+
+    ours, ref = TorchNamespace(), aac.array_namespace(torch.empty(0))
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn((3, 4, 5), generator=g, dtype=torch.float64)
+    A = torch.randn((2, 5, 5), generator=g, dtype=torch.float64)
+    A = A @ A.mT
+    cases = [
+        lambda xp: xp.sum(x, axis=(0, 2)), lambda xp: xp.mean(x, axis=1), lambda xp: xp.max(x, axis=-1),
+        lambda xp: xp.min(x), lambda xp: xp.sum(x, axis=1, keepdims=True),
+        lambda xp: xp.linalg.vector_norm(x, axis=-1), lambda xp: xp.linalg.matrix_norm(A),
+        lambda xp: xp.linalg.diagonal(A), lambda xp: xp.linalg.svdvals(A), lambda xp: xp.linalg.eigh(A)[0],
+        lambda xp: xp.reshape(x, (12, 5)), lambda xp: xp.matrix_transpose(x),
+        lambda xp: xp.concat([x, x], axis=1), lambda xp: xp.clip(x, -0.5, 0.5),
+        lambda xp: xp.maximum(x, 0.1), lambda xp: xp.minimum(0.1, x), lambda xp: xp.where(x > 0, x, 0.0),
+        lambda xp: xp.astype(x, xp.float32), lambda xp: xp.eye(3, 4, dtype=xp.float64),
+        lambda xp: xp.zeros((2, 2), dtype=xp.float64, device="cpu"), lambda xp: xp.any(x > 2.0, axis=0),
+        lambda xp: xp.full((2,), -1, dtype=xp.int64, device="cpu"),
+    ]
+    for i, case in enumerate(cases):
+        a, b = case(ours), case(ref)
+        assert a.dtype == b.dtype and a.shape == b.shape, i
+        assert np.allclose(a.numpy(), b.numpy(), rtol=1e-13, atol=0), i
