@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv test figures fig-shb fig-adagrad fig-asgo fig-zeroth-order fig-local-updates fig-scale fig-decentralized fig-dnasa bench large gpu-check fig-shb-gpu lint clean-cache
+.PHONY: venv test verify verify-test figures fig-shb fig-adagrad fig-asgo fig-zeroth-order fig-local-updates fig-scale fig-decentralized fig-dnasa bench large gpu-check fig-shb-gpu lint clean-cache
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,14 @@ fig-local-updates: venv
 
 fig-scale: venv
 	$(PY) -m experiments.scale
+
+# claims measured at the figures' sizes, mutants tried: figures/VERIFICATION.md + verification.json
+verify: venv
+	$(PY) -m theory_lab verify --scale figure --out figures
+
+# the same at test scale (a few minutes on 2 cores), into results/verify-test (not committed)
+verify-test: venv
+	$(PY) -m theory_lab verify --scale test --out results/verify-test
 
 bench: venv
 	$(PY) -m theory_lab.bench

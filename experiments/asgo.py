@@ -28,7 +28,13 @@ Shampoo / Shampoo :math:`D_{op}/\sqrt2`, AdaGrad-norm and full-matrix AdaGrad
 :math:`D_F/\sqrt2`, diagonal AdaGrad :math:`D_\infty/\sqrt2`); for the normalized methods
 (Muon, SignGD, ASGO-practical, DASGO), whose constant-step iterates stall at the step's
 scale, our choice: a step decay (halving every :math:`T/10` steps) from a diameter-sized
-first step.
+first step.  ASGO-practical and DASGO follow the official code (``infinity-stars/ASGO``)
+except for the weight decay, set to 0 here (official 0.1): on a quadratic whose optimum
+:math:`W^\star` is not 0, decoupled decay moves the fixed point away from :math:`W^\star`.
+
+The advantage figure also draws the claim's main mutant, ASGO with the preconditioner on
+the wrong side (:math:`G^\top G`), to show why a window around slope 1 cannot reject it
+(claim ``asgo.advantage_slope`` of :mod:`theory_lab.claims.asgo`).
 
 References
 ----------
@@ -140,8 +146,10 @@ def curve_methods(T: int) -> dict:
         "full-matrix AdaGrad": ({"name": "full_matrix_adagrad", "lr": "D_F/sqrt(2)", **mn}, "tab:brown"),
         "AdaGrad": ({"name": "adagrad", "lr": "D_inf/sqrt(2)"}, "tab:olive"),
         "AdaGrad-norm": ({"name": "adagrad_norm", "lr": "D_F/sqrt(2)"}, "tab:cyan"),
-        "ASGO (practical)": ({"name": "asgo_practical", "lr": _decay("D_op/4", T), **mn}, "darkred"),
-        "DASGO": ({"name": "dasgo", "lr": _decay("D_inf/4", T), **mn}, "tab:pink"),
+        "ASGO (practical)": ({"name": "asgo_practical", "lr": _decay("D_op/4", T), **mn,
+                              "weight_decay": 0.0}, "darkred"),
+        "DASGO": ({"name": "dasgo", "lr": _decay("D_inf/4", T), **mn, "weight_decay": 0.0},
+                  "tab:pink"),
         "Muon": ({"name": "muon", "lr": _decay("D_op/4", T), **mn}, "tab:green"),
         "Muon (SVD)": ({"name": "muon_svd", "lr": _decay("D_op/4", T), **mn}, "darkgreen"),
         "SignGD": ({"name": "signgd", "lr": _decay("D_inf/4", T)}, "tab:gray"),
@@ -222,9 +230,13 @@ def fig_curves(store=STORE, n_jobs=1, quick=False):
 ADV_GRID = {"eff_rank": (1.5, 3.0, 6.0), "stable_rank": (1.5, 3.0, 6.0)}
 
 
-def advantage_configs(T=3000, problem_seeds=range(3), m=8, n=16, grid=None):
-    """(eff_rank, stable_rank, problem seed) -> {"ASGO": cfg, "SGD": cfg}; noise free, every step recorded."""
+def advantage_configs(T=3000, problem_seeds=range(3), m=8, n=16, grid=None, asgo_spec=None):
+    """(eff_rank, stable_rank, problem seed) -> {"ASGO": cfg, "SGD": cfg}; noise free, every step recorded.
+
+    ``asgo_spec`` overrides ASGO's optimizer spec (a claim's mutant, e.g. ``{"side": "right"}``).
+    """
     grid = grid or ADV_GRID
+    aspec = {"name": "asgo", "lr": "D_op/sqrt(2)", "m": "m", "n": "n", **(asgo_spec or {})}
     out = {}
     for er in grid["eff_rank"]:
         for sr in grid["stable_rank"]:
@@ -234,8 +246,7 @@ def advantage_configs(T=3000, problem_seeds=range(3), m=8, n=16, grid=None):
                 common = dict(problem=prob, T=T, seeds=(0,), n_checkpoints=T + 1, spacing="linear",
                               tags={"experiment": "asgo_advantage"})
                 out[(er, sr, ps)] = {
-                    "ASGO": RunConfig(optimizer={"name": "asgo", "lr": "D_op/sqrt(2)", "m": "m", "n": "n"},
-                                      **common),
+                    "ASGO": RunConfig(optimizer=dict(aspec), **common),
                     "SGD": RunConfig(optimizer={"name": "sgd", "lr": "1/L"}, **common),
                 }
     return out
@@ -276,26 +287,35 @@ def measure_advantage(T=3000, eps=1e-3, problem_seeds=range(3), store=STORE, n_j
 
 
 def fig_advantage(store=STORE, n_jobs=1, quick=False):
+    from theory_lab.claims.asgo import ADV_SCALES, MUTANTS
     from theory_lab.plotting import new_figure, save_figure
 
-    adv = measure_advantage(T=2000 if quick else 3000, eps=2e-3 if quick else 1e-3,
-                            problem_seeds=range(2 if quick else 3), store=store, n_jobs=n_jobs)
-    fig, ax = new_figure(logx=True, panel_size=(5, 3.8))
+    kw = dict(ADV_SCALES["figure"])
+    if quick:
+        kw.update(T=2000, eps=2e-3, problem_seeds=range(2))
+    adv = measure_advantage(store=store, n_jobs=n_jobs, **kw)
+    wrong = measure_advantage(store=store, n_jobs=n_jobs, asgo_spec=MUTANTS["right_side"].variant, **kw)
+    adv["wrong_side"] = wrong
+    fig, ax = new_figure(logx=True, panel_size=(5.4, 4.0))
     pred, meas = adv["predicted"], adv["measured"]
-    for j in range(meas.shape[1]):
-        ax.plot(pred, meas[:, j], "o", color="tab:red", alpha=0.6, ms=4,
-                label="measured (each problem seed)" if j == 0 else None)
+    grid = np.geomspace(pred.min(), pred.max(), 20)
+    for res, color, label in ((adv, "tab:red", "ASGO"),
+                              (wrong, "tab:gray", r"mutant: $G^\top G$ (wrong side)")):
+        m = res["measured"]
+        for j in range(m.shape[1]):
+            ax.plot(pred, m[:, j], "o", color=color, alpha=0.6, ms=4,
+                    label=f"{label} (each problem seed)" if j == 0 else None)
+        fit = res["fit"]
+        ax.plot(grid, np.exp(fit.intercept) * grid**fit.slope, "-", color=color,
+                label=f"{label} fit: slope {fit} (95% CI), corr {res['corr']:.3f}")
     for (er, sr), x, y in zip(adv["keys"], pred, np.median(meas, axis=1), strict=True):
         ax.annotate(f"{er:g}/{sr:g}", (x, y), fontsize=6, xytext=(3, 3), textcoords="offset points")
-    grid = np.geomspace(pred.min(), pred.max(), 20)
-    fit = adv["fit"]
-    ax.plot(grid, np.exp(fit.intercept) * grid**fit.slope, "-", color="tab:red",
-            label=f"fit: slope {fit} (95% CI), corr {adv['corr']:.3f}")
-    ax.plot(grid, grid, "--", color="gray", label="slope 1 (bound ratio, constants dropped)")
+    ax.plot(grid, grid, "--", color="black", lw=0.8,
+            label="slope 1 (bound ratio), paper window 1 +- 0.25")
     ax.set(xlabel=r"predicted $(\mathrm{tr}L/\|L\|)\,/\,(D_F^2/D_{op}^2)$",
            ylabel=r"measured ASGO / SGD iterations to $\epsilon$",
            title=rf"running average to $\epsilon = {adv['eps']:g}$ (labels: eff. rank / stable rank)")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=6)
     save_figure(fig, "asgo_advantage")
     return adv
 
@@ -467,6 +487,19 @@ def fig_assoc(store=STORE, n_jobs=1, quick=False):
 
 
 # --------------------------------------------------------------------------------------
+def report_claims(adv: dict) -> None:
+    """Print the verdicts of :mod:`theory_lab.claims.asgo` at figure scale (advantage from ``adv``)."""
+    from theory_lab.claims import Measurement, check
+    from theory_lab.claims import asgo as ac
+
+    m = ac.measure_shared_left("figure")
+    print(f"[claims] {ac.SHARED_LEFT_STEPS.id}: {check(ac.SHARED_LEFT_STEPS, m).reason}")
+    for key, label in ((None, "ASGO"), ("wrong_side", "mutant right_side")):
+        fit = (adv if key is None else adv[key])["fit"]
+        v = check(ac.ADVANTAGE_SLOPE, Measurement(float(fit.slope), (fit.ci_low, fit.ci_high)))
+        print(f"[claims] {ac.ADVANTAGE_SLOPE.id} ({label}): {v.status}: {v.reason}")
+
+
 def main(argv=None):
     args = parse_args(__doc__, STORE, argv)
     t0 = time.perf_counter()
@@ -479,7 +512,12 @@ def main(argv=None):
           f"D_op along the trajectory {rb['D_traj']:.4f} (initial {rb['constants']['D_op']:.4f})")
     adv = fig_advantage(args.store, args.n_jobs, args.quick)
     print(f"[asgo_advantage] log-log slope measured vs predicted: {adv['fit']}; correlation of logs "
-          f"{adv['corr']:.3f}")
+          f"{adv['corr']:.3f}; wrong side (G^T G): {adv['wrong_side']['fit']}, correlation "
+          f"{adv['wrong_side']['corr']:.3f}")
+    ratio = adv["iterations"][..., 0] / adv["iterations"][..., 1]
+    print(f"[asgo_advantage] rigorous ASGO/SGD <= 16 x predicted: max tightness "
+          f"{np.nanmax(ratio / (16 * adv['predicted'][:, None])):.3g} (loose)")
+    report_claims(adv)
     for (er, sr), p, mrow in zip(adv["keys"], adv["predicted"], adv["measured"], strict=True):
         print(f"[asgo_advantage] eff_rank {er:g}, stable_rank {sr:g}: predicted {p:.3g}, measured "
               f"{np.round(mrow, 3).tolist()}")

@@ -1,8 +1,12 @@
-r"""Figures for SCALE, column-normalized SGD with last-layer momentum (``python -m experiments.scale``).
+r"""Figures for SCALE, normalized SGD with last-layer momentum (``python -m experiments.scale``).
 
-Claims checked (Glentis, Li, Han, Hong, arXiv:2506.16659):
+Claims checked (Glentis, Li, Han, Hong, arXiv:2506.16659; SCALE as in the official code,
+``OptimAI-Lab/Minimalist_LLM_Pretraining``, ``mem_eff_pt/pt_scale/scale_optimizer.py``:
+each output row of a torch ``(out, in)`` weight -- a row of the lab's :math:`m\times n`
+:math:`W` -- divided by its RMS; see :mod:`theory_lab.optimizers.scale`):
 
-1. ``scale_curves`` -- suboptimality vs iterations of SCALE, Adam, Muon, ASGO and SGD, each
+1. ``scale_curves`` -- suboptimality vs iterations of SCALE (official rows), SCALE
+   transposed (columns, the lab's earlier orientation), Adam, Muon, ASGO and SGD, each
    with its constant step size tuned on a grid of the **same size** (7 log-spaced values,
    factor :math:`\sqrt{10}`; criterion: mean final suboptimality over the seeds, one
    cached sweep, :func:`theory_lab.tuning.tune`), on the block-diagonal matrix quadratic
@@ -12,13 +16,14 @@ Claims checked (Glentis, Li, Han, Hong, arXiv:2506.16659):
 2. ``scale_memory`` -- optimizer-state memory in bytes per parameter (float64) of every
    method as configured in 1, measured from the arrays the states hold
    (:func:`theory_lab.optimizers.scale.optimizer_state_memory`): the minimalist design's
-   point.
-3. ``scale_invariance`` -- a prediction we can state exactly: on a column-separable
-   quadratic :math:`f = \tfrac12\sum_j c_j\|W_{:,j}-W^\star_{:,j}\|^2` (matrix regression
-   with diagonal :math:`\Sigma_x`) column-normalized GD moves every column by exactly
-   :math:`\eta` towards its optimum, :math:`r_j(t+1) = |r_j(t) - \eta|`, whatever
-   :math:`c_j`: iterations to the floor do not depend on the condition number
-   :math:`\kappa = \max c_j/\min c_j`, while GD with step :math:`1/\max c_j` needs
+   point (claim ``scale.state_memory`` of :mod:`theory_lab.claims.scale`).
+3. ``scale_invariance`` -- a prediction we can state exactly (claim
+   ``scale.row_recursion``): on the row-separable quadratic
+   :math:`f = \tfrac12\sum_i c_i\|W_{i,:}-W^\star_{i,:}\|^2` (``matrix_quadratic`` with
+   diagonal :math:`L`) the official SCALE step moves every row by exactly
+   :math:`\eta\sqrt n` towards its optimum, :math:`r_i(t+1) = |r_i(t) - \eta\sqrt n|`,
+   whatever :math:`c_i`: iterations to the floor do not depend on the condition number
+   :math:`\kappa = \max c_i/\min c_i`, while GD with step :math:`1/\max c_i` needs
    :math:`\sim\kappa`.  Measured curves vs the exact recursion.
 
 Step-size schedules: constant for every method (Adam's factory takes a constant only; one
@@ -27,7 +32,7 @@ tuned number per method is the equal budget).  Runs are cached in ``results/cach
 References
 ----------
 .. [1] A. Glentis, J. Li, A. Han, M. Hong. "A Minimalist Optimizer Design for LLM
-   Pretraining." arXiv:2506.16659, 2025.
+   Pretraining." arXiv:2506.16659, 2025.  Official code: ``OptimAI-Lab/Minimalist_LLM_Pretraining``.
 .. [2] K. An et al. "ASGO: Adaptive Structured Gradient Optimization." NeurIPS 2025.
 .. [3] K. Jordan et al. "Muon: An optimizer for hidden layers in neural networks." 2024.
 """
@@ -54,8 +59,13 @@ DEEP_PROBLEM = {"name": "deep_linear_regression", "d_in": 16, "width": 16, "d_ou
 GRID_SIZE = 7
 GRID_FACTOR = math.sqrt(10.0)
 
-COLORS = {"SCALE": "tab:red", "Adam": "tab:green", "Muon": "tab:purple", "ASGO": "tab:orange",
-          "SGD": "tab:blue"}
+COLORS = {"SCALE": "tab:red", "SCALE (transposed)": "salmon", "Adam": "tab:green",
+          "Muon": "tab:purple", "ASGO": "tab:orange", "SGD": "tab:blue"}
+
+#: grid centre of both SCALE orientations: the official RMS normalization gives update
+#: entries of size ~1 (the unit-norm columns of the lab's earlier definition had
+#: ~1/sqrt(m)), so the centre is the earlier 0.01 divided by ~sqrt(16) = 4, rounded.
+SCALE_CENTER = 0.003
 
 
 def grid(center: float, size: int = GRID_SIZE, factor: float = GRID_FACTOR) -> list[float]:
@@ -72,7 +82,9 @@ def methods(problem: dict) -> dict:
         pspec = dict(problem)
         shapes = [list(s) for s in problems.make(pspec.pop("name"), **pspec).layer_shapes]
         return {
-            "SCALE": ({"name": "scale", "shapes": shapes, "momentum": 0.9}, 0.01),
+            "SCALE": ({"name": "scale", "shapes": shapes, "momentum": 0.9}, SCALE_CENTER),
+            "SCALE (transposed)": ({"name": "scale", "shapes": shapes, "momentum": 0.9,
+                                    "axis": "column"}, SCALE_CENTER),
             "Adam": ({"name": "adam"}, 0.003),
             "Muon": ({"name": "layerwise", "shapes": shapes, "inner": {"name": "muon"}}, 0.01),
             "ASGO": ({"name": "layerwise", "shapes": shapes, "inner": {"name": "asgo"}}, 0.03),
@@ -80,7 +92,9 @@ def methods(problem: dict) -> dict:
         }
     mn = {"m": "m", "n": "n"}
     return {
-        "SCALE": ({"name": "scale", **mn, "momentum": 0.9}, 0.01),
+        "SCALE": ({"name": "scale", **mn, "momentum": 0.9}, SCALE_CENTER),
+        "SCALE (transposed)": ({"name": "scale", **mn, "momentum": 0.9, "axis": "column"},
+                               SCALE_CENTER),
         "Adam": ({"name": "adam"}, 0.003),
         "Muon": ({"name": "muon", **mn}, 0.01),
         "ASGO": ({"name": "asgo", **mn}, 0.03),
@@ -170,24 +184,40 @@ def fig_memory(picks_by_case: dict):
     return tables
 
 
-def invariance_traces(kappas=(1.0, 100.0, 10000.0), m=8, n=8, lr=0.02, T=300, seed=0) -> dict:
-    r"""Column-normalized GD and GD (step :math:`1/\max c_j`) on :math:`\tfrac12\sum_j c_j\|E_{:,j}\|^2`.
+def invariance_traces(kappas=(1.0, 100.0, 10000.0), m=8, n=8, lr=0.02, T=300, seed=0,
+                      axis: str = "row", optimizer: dict | None = None) -> dict:
+    r"""Normalized GD and GD (step :math:`1/\max c`) on a quadratic separable along ``axis``.
+
+    ``axis="row"`` (SCALE's official orientation): :math:`f = \tfrac12\sum_i c_i\|E_{i,:}\|^2`
+    (``matrix_quadratic`` with :math:`L = \operatorname{diag}(c)`, the curvature on the
+    output side).  The official update moves each row by :math:`\eta\sqrt n` along
+    :math:`-E_{i,:}`, so :math:`r_i(t+1) = |r_i(t) - \eta\sqrt n|` for
+    :math:`r_i = \|E_{i,:}\|`, whatever :math:`c_i`.  ``axis="column"``: the transposed
+    set-up, :math:`f = \tfrac12\sum_j c_j\|E_{:,j}\|^2` (matrix regression with diagonal
+    :math:`\Sigma_x`) and the transposed SCALE, step :math:`\eta\sqrt m` per column.
+
+    ``optimizer`` overrides the SCALE spec (e.g. a mutant ``{"axis": "column"}``); the
+    prediction is always the recursion of the official rule for ``axis``.
 
     Returns, per :math:`\kappa`, the measured :math:`f_t` of both and the exact prediction
-    :math:`\tfrac12\sum_j c_j r_j(t)^2`, :math:`r_j(t+1) = |r_j(t) - \eta|`.
+    :math:`\tfrac12\sum c\, r(t)^2`.
     """
-    from problems.matrix import MatrixRegression
+    from problems.matrix import MatrixQuadratic, MatrixRegression
     from theory_lab.optimizers import make
 
     rng = np.random.default_rng([seed, 31])
     w_star = rng.normal(size=(m, n)) / math.sqrt(n)
     E0 = rng.normal(size=(m, n)) / math.sqrt(m)
+    red = 1 if axis == "row" else 0
+    step = lr * math.sqrt(n if axis == "row" else m)
+    spec = {"momentum": 0.0, "axis": axis, **(optimizer or {})}
     out = {}
     for kappa in kappas:
-        c = np.geomspace(1.0, 1.0 / kappa, n)
-        prob = MatrixRegression(np.diag(c), w_star, w_star + E0)
+        c = np.geomspace(1.0, 1.0 / kappa, m if axis == "row" else n)
+        prob = (MatrixQuadratic(np.diag(c), w_star, w_star + E0) if axis == "row"
+                else MatrixRegression(np.diag(c), w_star, w_star + E0))
         res = {}
-        for name, opt in (("scale", make("scale", lr=lr, m=m, n=n, momentum=0.0)),
+        for name, opt in (("scale", make("scale", lr=lr, m=m, n=n, **spec)),
                           ("gd", make("gd", lr=1.0 / c.max()))):
             st = opt.init(prob.w0[None, :].copy())
             f = np.empty(T + 1)
@@ -196,13 +226,15 @@ def invariance_traces(kappas=(1.0, 100.0, 10000.0), m=8, n=8, lr=0.02, T=300, se
                 if t < T:
                     st = opt.step(st, prob.gradient(st["w"]), t)
             res[name] = f
-        r = np.linalg.norm(E0, axis=0)
+        r0 = np.linalg.norm(E0, axis=red)
+        r = r0.copy()
         pred = np.empty(T + 1)
         for t in range(T + 1):
             pred[t] = 0.5 * np.sum(c * r**2)
-            r = np.abs(r - lr)
+            r = np.abs(r - step)
         res["predicted"] = pred
-        res["floor_step"] = int(np.ceil(np.linalg.norm(E0, axis=0).max() / lr))
+        res["floor_step"] = int(np.ceil(r0.max() / step))
+        res["step"] = step
         out[kappa] = res
     return out
 
@@ -215,18 +247,32 @@ def fig_invariance():
     colors = ["tab:red", "tab:purple", "tab:brown"]
     t = np.arange(1, len(next(iter(tr.values()))["scale"]))
     for (kappa, res), col in zip(tr.items(), colors, strict=True):
-        ax.plot(t, res["scale"][1:], color=col, label=rf"column-normalized GD, $\kappa = {kappa:g}$")
+        ax.plot(t, res["scale"][1:], color=col, label=rf"SCALE (official rows, no momentum), $\kappa = {kappa:g}$")
         idx = np.unique(np.geomspace(1, len(t), 30).astype(int)) - 1
         ax.plot(t[idx], res["predicted"][1:][idx], ls="none", marker="o", ms=3, mfc="none", color=col)
         gd = np.where(res["gd"][1:] > 0, res["gd"][1:], np.nan)
         ax.plot(t, gd, color=col, ls=":", label=rf"GD $1/\max c_j$, $\kappa = {kappa:g}$")
     ax.axvline(next(iter(tr.values()))["floor_step"], color="grey", lw=0.8)
     ax.set(xlabel="iteration $t$", ylabel=r"$f(W_t) - f^\star$",
-           ylim=(1e-6, 10), title=r"$f = \frac{1}{2}\sum_j c_j\|W_{:,j}-W^\star_{:,j}\|^2$, $\eta = 0.02$: "
-                 r"o = exact recursion $r_j \leftarrow |r_j - \eta|$; grey: $\lceil\max_j r_j(0)/\eta\rceil$")
+           ylim=(1e-6, 10), title=r"$f = \frac{1}{2}\sum_i c_i\|W_{i,:}-W^\star_{i,:}\|^2$, $\eta = 0.02$: "
+                 r"o = exact recursion $r_i \leftarrow |r_i - \eta\sqrt{n}|$; grey: $\lceil\max_i r_i(0)/(\eta\sqrt{n})\rceil$")
     ax.legend(fontsize=6, loc="lower left")
     save_figure(fig, "scale_invariance")
     return tr
+
+
+def report_claims() -> None:
+    """Print the verdicts of :mod:`theory_lab.claims.scale` at figure scale, true method and mutants."""
+    from theory_lab.claims import check, rejects
+    from theory_lab.claims import scale as sc
+
+    for claim in sc.CLAIMS:
+        m = claim.measure("figure", {})
+        print(f"[claims] {claim.id}: {check(claim, m).status}: {check(claim, m).reason}")
+        for mu in claim.mutants:
+            mm = claim.measure("figure", mu.variant)
+            print(f"[claims] {claim.id} mutant {mu.name}: value {mm.value:.4g}, rejected "
+                  f"{rejects(claim, mm)}")
 
 
 def main(argv=None):
@@ -246,7 +292,8 @@ def main(argv=None):
     for kappa, res in inv.items():
         err = np.max(np.abs(res["scale"] - res["predicted"]) / np.maximum(res["predicted"], 1e-300))
         print(f"[scale_invariance] kappa {kappa:g}: max rel. deviation from the exact recursion "
-              f"{err:.2g}; f_T column-normalized {res['scale'][-1]:.3g}, GD {res['gd'][-1]:.3g}")
+              f"{err:.2g}; f_T SCALE {res['scale'][-1]:.3g}, GD {res['gd'][-1]:.3g}")
+    report_claims()
     print(f"[scale] total {time.perf_counter() - t0:.1f} s")
     return 0
 

@@ -23,7 +23,7 @@ across :math:`\kappa` without a drifting :math:`\log(f_0/\epsilon)` factor.
 
 References
 ----------
-.. [1] J. Pan, Y. Liu, X. Wang, T. Zhang. "Accelerated Convergence of Stochastic Heavy
+.. [1] R. Pan, Y. Liu, X. Wang, T. Zhang. "Accelerated Convergence of Stochastic Heavy
    Ball Method under Anisotropic Gradient Noise." ICLR 2024. arXiv:2312.14567.
 .. [2] R. Ge, S. M. Kakade, R. Kidambi, P. Netrapalli. "The Step Decay Schedule." NeurIPS 2019.
 """

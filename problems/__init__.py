@@ -15,20 +15,30 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 
+from theory_lab.validation import check_call
+
 from .noise import NOISE_MODELS, make_noise
 from .quadratic import Quadratic, anisotropic_quadratic
 from .spectra import SPECTRA, make_spectrum
 
 REGISTRY: dict[str, Callable] = {}
+#: name -> {"module": ..., "file": ...} of the registered factory
+ORIGINS: dict[str, dict] = {}
 
 
 def register(name: str):
-    """Decorator adding a problem factory to :data:`REGISTRY` under ``name``."""
+    """Decorator adding a problem factory to :data:`REGISTRY` under ``name``.
 
-    def deco(factory: Callable) -> Callable:
-        if name in REGISTRY and REGISTRY[name] is not factory:
-            raise ValueError(f"problem {name!r} is already registered")
-        REGISTRY[name] = factory
+    The factory's module and source file go to :data:`ORIGINS` (the cache fingerprint
+    and sweep workers use them).  Registering ``name`` again from the same module (a
+    re-run notebook cell, an edited plugin) replaces it with a ``RuntimeWarning``; from
+    another module it raises ``ValueError``.
+    """
+
+    def deco(factory):
+        from theory_lab.plugins import record_registration
+
+        record_registration("problem", REGISTRY, ORIGINS, name, factory)
         return factory
 
     return deco
@@ -44,12 +54,7 @@ def make(name: str, **params):
     if name not in REGISTRY:
         raise ValueError(f"unknown problem {name!r}; available: {', '.join(sorted(REGISTRY))}")
     factory = REGISTRY[name]
-    sig = inspect.signature(factory)
-    unknown = [k for k in params if k not in sig.parameters]
-    if unknown:
-        raise ValueError(
-            f"problem {name!r} has no parameter(s) {unknown}; it takes: {', '.join(sig.parameters)}"
-        )
+    params = check_call(factory, params, what=f"problem {name!r}", name=name)
     return factory(**params)
 
 
@@ -75,6 +80,7 @@ register("zo")(zo_problem)
 
 __all__ = [
     "NOISE_MODELS",
+    "ORIGINS",
     "REGISTRY",
     "SPECTRA",
     "Quadratic",

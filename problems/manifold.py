@@ -31,12 +31,12 @@ from __future__ import annotations
 import copy
 
 import numpy as np
-from scipy.stats import ortho_group
 
 from theory_lab.backends import Backend, get_backend, namespace
 from theory_lab.validation import check_int, check_positive
 
 from . import register
+from ._lazy import ortho_group  # SciPy on first use: fast registry import
 
 
 class RayleighQuotient:

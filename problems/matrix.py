@@ -47,13 +47,12 @@ import copy
 import math
 
 import numpy as np
-from scipy.optimize import brentq
-from scipy.stats import ortho_group
 
 from theory_lab.backends import get_backend, namespace
 from theory_lab.validation import check_int, check_positive
 
 from . import register
+from ._lazy import brentq, ortho_group  # SciPy on first use: fast registry import
 
 __all__ = [
     "MatrixQuadratic",

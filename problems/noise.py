@@ -13,7 +13,7 @@ along each eigenvector of :math:`H` (exact for the additive models; the value at
 
 References
 ----------
-.. [1] J. Pan, Y. Liu, X. Wang, T. Zhang. "Accelerated Convergence of Stochastic Heavy
+.. [1] R. Pan, Y. Liu, X. Wang, T. Zhang. "Accelerated Convergence of Stochastic Heavy
    Ball Method under Anisotropic Gradient Noise." ICLR 2024. arXiv:2312.14567.
 """
 

@@ -8,7 +8,7 @@ not estimated: :math:`L = \lambda_1`, :math:`\mu = \lambda_d`, :math:`\kappa = L
 
 References
 ----------
-.. [1] J. Pan, Y. Liu, X. Wang, T. Zhang. "Accelerated Convergence of Stochastic Heavy
+.. [1] R. Pan, Y. Liu, X. Wang, T. Zhang. "Accelerated Convergence of Stochastic Heavy
    Ball Method under Anisotropic Gradient Noise." ICLR 2024. arXiv:2312.14567.
    (Experiments: regression with :math:`w_0 \sim U(-1, 1)^d`.)
 """
@@ -18,11 +18,11 @@ from __future__ import annotations
 import copy
 
 import numpy as np
-from scipy.stats import ortho_group
 
 from theory_lab.backends import Backend, get_backend, namespace
 from theory_lab.validation import check_int, check_shape, check_spectrum
 
+from ._lazy import ortho_group  # SciPy on first use: fast registry import
 from .noise import NoNoise, make_noise
 from .spectra import make_spectrum
 

@@ -90,31 +90,76 @@ def test_asgo_root_methods_agree_with_damping():
         assert np.allclose(got, ref, rtol=1e-9, atol=1e-11), root
 
 
-def test_asgo_practical_and_dasgo_follow_their_formulas():
-    m, n, lr = 6, 4, 0.1                      # m > n: the right side is the smaller one
+def _official_practical_reference(g, m, n, lr, steps, wd=0.1, eps=1e-9):
+    """Independent statement of ``optimizers/asgo.py`` (infinity-stars/ASGO), exact root by eigh.
+
+    ``precond_tmp = G G^T if G.size(0) < G.size(1) else G^T G``; ``lerp`` = EMA; update
+    ``P^{-1/2} M`` or ``M P^{-1/2}``; ``update *= 0.2 sqrt(mn) / ||update||_F``;
+    ``p *= 1 - lr wd``; ``p -= lr update``.
+    """
+    S = g.shape[1]
+    left = m < n
+    k = m if left else n
+    M, P, w = np.zeros((S, m, n)), np.zeros((S, k, k)), np.zeros((S, m, n))
+    out = [w.reshape(S, -1).copy()]
+    for t in range(steps):
+        G = g[t].reshape(S, m, n)
+        M = M + 0.1 * (G - M)                                  # lerp_(grad, 1 - 0.9)
+        Gt = G.transpose(0, 2, 1)
+        P = P + 0.2 * ((G @ Gt if left else Gt @ G) - P)     # lerp_(precond_tmp, 1 - 0.8)
+        lam, Q = np.linalg.eigh(P + eps * np.eye(k))
+        R = (Q * lam[:, None, :] ** -0.5) @ Q.transpose(0, 2, 1)
+        U = R @ M if left else M @ R
+        U = U * 0.2 * math.sqrt(m * n) / np.linalg.norm(U, axis=(1, 2))[:, None, None]
+        w = w * (1 - lr * wd) - lr * U
+        out.append(w.reshape(S, -1).copy())
+    return np.array(out)
+
+
+@pytest.mark.parametrize(("m", "n"), [(6, 4), (4, 6), (5, 5)])
+def test_asgo_practical_follows_the_official_file(m, n):
+    # (5, 5): square matrices are preconditioned on the RIGHT (G^T G), as in the official code
+    lr = 0.1
     g = _grads(8, 2, m, n)
     got = _drive(make("asgo_practical", lr=lr, m=m, n=n, root="eigh", eps=1e-9), g)
-    M, P, w = np.zeros((2, m, n)), np.zeros((2, n, n)), np.zeros((2, m, n))
+    ref = _official_practical_reference(g, m, n, lr, 8)
+    assert np.allclose(got, ref, rtol=1e-9, atol=1e-12)
+    # official defaults [V]: beta1 0.9, beta2 0.8, wd 0.1, damping 1e-10, 10 Polar-Express steps, rms 0.2
+    hp = make("asgo_practical", lr=0.01, m=m, n=n).hyperparams
+    assert (hp["beta1"], hp["beta2"], hp["weight_decay"], hp["eps"], hp["root"], hp["root_steps"],
+            hp["rms"]) == (0.9, 0.8, 0.1, 1e-10, "polar_express", 10, 0.2)
+    assert hp["side"] == ("left" if m < n else "right")
+    # the official Polar-Express root (default) agrees with the exact root on these full-rank P
+    pe = _drive(make("asgo_practical", lr=lr, m=m, n=n), g)
+    assert np.allclose(pe[3:], _official_practical_reference(g, m, n, lr, 8, eps=0.0)[3:],
+                       rtol=1e-6, atol=1e-9)
+
+
+def test_asgo_practical_square_side_differs_from_left():
+    g = _grads(5, 1, 5, 5, seed=3)
+    right = _drive(make("asgo_practical", lr=0.1, m=5, n=5, root="eigh", eps=1e-9), g)
+    left = _drive(make("asgo_practical", lr=0.1, m=5, n=5, root="eigh", eps=1e-9, side="left"), g)
+    assert not np.allclose(right[2:], left[2:], rtol=1e-3)
+
+
+@pytest.mark.parametrize(("m", "n"), [(4, 6), (6, 4)])
+def test_dasgo_follows_the_official_file(m, n):
+    # optimizers/dasgo.py: precond (size n) lerp'd towards sum(grad*grad, dim=0), for ANY shape;
+    # update = M * (p + eps)^-1/2; RMS 0.2 rescale always; p *= 1 - wd lr; p -= lr update
+    lr = 0.1
+    g = _grads(8, 2, m, n)
+    got = _drive(make("dasgo", lr=lr, m=m, n=n), g)
+    M, p, w = np.zeros((2, m, n)), np.zeros((2, n)), np.zeros((2, m, n))
     for t in range(8):
         G = g[t].reshape(2, m, n)
-        M = 0.9 * M + 0.1 * G
-        P = 0.8 * P + 0.2 * G.transpose(0, 2, 1) @ G
-        lam, Q = np.linalg.eigh(P + 1e-9 * np.eye(n))
-        U = M @ ((Q * lam[:, None, :] ** -0.5) @ Q.transpose(0, 2, 1))
+        M = M + 0.1 * (G - M)
+        p = p + 0.05 * (np.einsum("sij,sij->sj", G, G) - p)
+        U = M * (p + 1e-8)[:, None, :] ** -0.5
         U = U * 0.2 * math.sqrt(m * n) / np.linalg.norm(U, axis=(1, 2))[:, None, None]
-        w = w - lr * U
-        assert np.allclose(got[t + 1], w.reshape(2, -1), rtol=1e-9, atol=1e-12)
-        # the Frobenius rescaling: every update has RMS 0.2 * lr
-        step = (got[t + 1] - got[t]).reshape(2, -1)
-        assert np.allclose(np.sqrt(np.mean(step**2, axis=1)), 0.2 * lr, rtol=1e-12)
-    got = _drive(make("dasgo", lr=lr, m=4, n=6), g)
-    M, p, w = np.zeros((2, 4, 6)), np.zeros((2, 4)), np.zeros((2, 4, 6))
-    for t in range(8):
-        G = g[t].reshape(2, 4, 6)
-        M = 0.9 * M + 0.1 * G
-        p = 0.95 * p + 0.05 * np.sum(G * G, axis=2)
-        w = w - lr * M / np.sqrt(p + 1e-8)[:, :, None]
+        w = w * (1 - 0.1 * lr) - lr * U
         assert np.allclose(got[t + 1], w.reshape(2, -1), rtol=1e-12, atol=1e-14)
+    rows = _drive(make("dasgo", lr=lr, m=m, n=n, reduce_dim=1), g)
+    assert not np.allclose(rows[2:], got[2:], rtol=1e-3)
 
 
 def test_muon_momentum_nesterov_and_scale():

@@ -144,3 +144,23 @@ def test_torch_matches_numpy():
     Gt = torch.from_numpy(G)
     assert np.allclose(orthogonalize_newton_schulz(Gt).numpy(), orthogonalize_newton_schulz(G), atol=1e-13)
     assert np.allclose(orthogonalize_svd(Gt).numpy(), orthogonalize_svd(G), atol=1e-12)
+
+
+def test_polar_express_coefficients_follow_the_official_rule():
+    # optimizers/utils/matrix_decom.py (infinity-stars/ASGO): 8 published triples, all but the
+    # last divided by (1.01, 1.01^3, 1.01^5); the last (15, -10, 3)/8 repeats
+    from theory_lab.matrix_functions import POLAR_EXPRESS_COEFFS, POLAR_EXPRESS_RAW
+
+    assert len(POLAR_EXPRESS_RAW) == len(POLAR_EXPRESS_COEFFS) == 8
+    a, b, c = POLAR_EXPRESS_COEFFS[0]
+    assert (a, b, c) == (8.28721201814563 / 1.01, -23.595886519098837 / 1.01**3,
+                         17.300387312530933 / 1.01**5)
+    assert POLAR_EXPRESS_COEFFS[6] == (1.8750014808534479 / 1.01, -1.2500016453999487 / 1.01**3,
+                                       0.3750001645474248 / 1.01**5)
+    assert POLAR_EXPRESS_COEFFS[-1] == (1.875, -1.25, 0.375)
+    # damping enters the normalization only: with eps the output is still A^{-1/2} (not (A+eps)^{-1/2})
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(6, 6))
+    A = X @ X.T + 0.5 * np.eye(6)
+    ref = inverse_root_eigh(A, 2)
+    assert _rel(inverse_sqrt_polar_express(A, eps=1e-2), ref) <= 1e-10

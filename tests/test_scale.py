@@ -29,38 +29,48 @@ def _drive(opt, grads, w0=None):
 
 # -- the definition ------------------------------------------------------------------------
 @pytest.mark.parametrize("axis", ["column", "row"])
-def test_normalization_matches_definition(axis):
+@pytest.mark.parametrize("norm", ["l2", "rms"])
+def test_normalization_matches_definition(axis, norm):
     rng = np.random.default_rng(0)
     for m, n in [(4, 7), (7, 4), (1, 5), (5, 1)]:
         G = rng.normal(size=(3, m, n)) * rng.lognormal(size=(3, 1, n))
-        got = normalize(G, axis)
+        got = normalize(G, axis, eps=0.0 if norm == "l2" else 1e-8, norm=norm)
         ref = np.empty_like(G)
+        k = m if axis == "column" else n                  # entries a norm runs over
+        div = 1.0 if norm == "l2" else k
         for s in range(3):
             if axis == "column":
                 for j in range(n):
-                    ref[s, :, j] = G[s, :, j] / math.sqrt(sum(G[s, i, j] ** 2 for i in range(m)))
+                    ref[s, :, j] = G[s, :, j] / math.sqrt(sum(G[s, i, j] ** 2 for i in range(m)) / div)
             else:
                 for i in range(m):
-                    ref[s, i, :] = G[s, i, :] / math.sqrt(sum(G[s, i, j] ** 2 for j in range(n)))
+                    ref[s, i, :] = G[s, i, :] / math.sqrt(sum(G[s, i, j] ** 2 for j in range(n)) / div)
         assert np.allclose(got, ref, rtol=1e-12, atol=0)
         nrm = np.linalg.norm(got, axis=-2 if axis == "column" else -1)
-        assert np.allclose(nrm, 1.0, rtol=1e-12, atol=0)
+        assert np.allclose(nrm, 1.0 if norm == "l2" else math.sqrt(k), rtol=1e-12, atol=0)
 
 
-def test_zero_column_gets_zero_update_and_eps_is_added_to_the_norm():
+def test_zero_row_gets_zero_update_eps_is_added_or_clamps():
     G = np.array([[[3.0, 0.0], [4.0, 0.0]]])
-    assert np.array_equal(normalize(G), np.array([[[0.6, 0.0], [0.8, 0.0]]]))
-    assert np.allclose(normalize(G, eps=1.0), np.array([[[0.5, 0.0], [4 / 6, 0.0]]]), rtol=1e-15)
+    assert np.array_equal(normalize(G, "column", 0.0, "l2"), np.array([[[0.6, 0.0], [0.8, 0.0]]]))
+    assert np.allclose(normalize(G, "column", 1.0, "l2"), np.array([[[0.5, 0.0], [4 / 6, 0.0]]]),
+                       rtol=1e-15)
+    # official: RMS clamped below at 1e-8 -- a zero row stays zero, a tiny row is divided by 1e-8
+    H = np.array([[[3.0, 4.0], [0.0, 0.0], [1e-12, 0.0]]])
+    got = normalize(H)
+    assert np.allclose(got[0, 0], np.array([3.0, 4.0]) / math.sqrt(12.5), rtol=1e-15)
+    assert np.array_equal(got[0, 1], np.zeros(2))
+    assert np.allclose(got[0, 2], [1e-4, 0.0], rtol=1e-12)
 
 
-def test_column_normalization_is_steepest_descent_in_the_1_to_2_norm():
-    # C(G) attains <G, U> = sum_j ||G_j|| over ||U||_{1->2} = max_j ||U_j|| <= 1; random feasible U do not beat it
+def test_row_rms_normalization_is_steepest_descent_in_the_2_to_inf_norm():
+    # R(G)/sqrt(n) attains <G, U> = sum_i ||G_i,:|| over max_i ||U_i,:|| <= 1; random feasible U do not beat it
     rng = np.random.default_rng(1)
     G = rng.normal(size=(6, 9))
-    best = np.sum(G * normalize(G[None])[0])
-    assert best == pytest.approx(np.linalg.norm(G, axis=0).sum(), rel=1e-13)
+    best = np.sum(G * normalize(G[None])[0]) / 3.0
+    assert best == pytest.approx(np.linalg.norm(G, axis=1).sum(), rel=1e-13)
     U = rng.normal(size=(2000, 6, 9))
-    U /= np.linalg.norm(U, axis=1, keepdims=True).max(axis=2, keepdims=True)
+    U /= np.linalg.norm(U, axis=2, keepdims=True).max(axis=1, keepdims=True)
     assert np.einsum("kij,ij->k", U, G).max() < best
 
 
@@ -78,15 +88,18 @@ def test_scale_step_matches_inline_reference_with_last_layer_momentum():
             if li == 2:
                 mom = beta * mom + (1 - beta) * g.reshape(S, -1)
                 g = mom.reshape(S, m, n)
-            upd[:, k:k + m * n] = (g / np.linalg.norm(g, axis=1, keepdims=True)).reshape(S, -1)
+            rms = np.maximum(np.sqrt(np.mean(g**2, axis=2, keepdims=True)), 1e-8)
+            upd[:, k:k + m * n] = (g / rms).reshape(S, -1)
             k += m * n
         w = w - lr * upd
         assert np.allclose(got[t + 1], w, rtol=1e-12, atol=1e-14), t
     assert set(st) == {"w", "m_last"} and st["m_last"].shape == (S, 18)
-    # EMA momentum and torch-style beta*M + G give the same steps (C is scale invariant)
     no_mom, st0 = _drive(make("scale", lr=lr, shapes=SHAPES, momentum=0.0), grads)
     assert set(st0) == {"w"}
     assert np.allclose(no_mom[1][:, :35 + 30], got[1][:, :65], rtol=1e-12)   # hidden layers: no momentum
+    # the transposed variant is a different method
+    tr, _ = _drive(make("scale", lr=lr, shapes=SHAPES, momentum=beta, axis="column"), grads)
+    assert not np.allclose(tr[1], got[1], rtol=1e-3)
 
 
 def test_scale_row_and_single_matrix():
@@ -269,20 +282,20 @@ def test_scale_decreases_the_deep_linear_loss():
     assert np.all(sub[:, -1] < 0.2 * sub[:, 0])
 
 
-# -- measured claim: per-column normalized GD ignores the column curvatures -------------------
+# -- measured claim: row-normalized GD ignores the row curvatures ----------------------------
 @pytest.mark.parametrize("kappa", [1.0, 1e2, 1e4])
-def test_column_normalized_gd_follows_exact_recursion_independent_of_kappa(kappa):
+def test_row_normalized_gd_follows_exact_recursion_independent_of_kappa(kappa):
     from experiments.scale import invariance_traces
 
     tr = invariance_traces(kappas=(kappa,), T=150)[kappa]
     assert np.allclose(tr["scale"], tr["predicted"], rtol=1e-10, atol=1e-15)
-    # from step ceil(max_j r_j(0) / eta) on -- the same step at every kappa -- every column is
-    # within eta of its optimum: f <= eta^2 sum_j c_j / 2
-    k = tr["floor_step"]
-    assert k == 68
+    # from step ceil(max_i r_i(0) / (eta sqrt n)) on -- the same step at every kappa -- every row
+    # is within eta sqrt(n) of its optimum: f <= (eta sqrt n)^2 sum_i c_i / 2
+    k, h = tr["floor_step"], tr["step"]
+    assert k == 27 and h == pytest.approx(0.02 * math.sqrt(8))
     c = np.geomspace(1.0, 1.0 / kappa, 8)
-    assert np.all(tr["scale"][k:] <= 0.5 * 0.02**2 * c.sum() * (1 + 1e-12))
-    assert tr["scale"][k - 2] > 0.5 * 0.02**2 * c.min()
+    assert np.all(tr["scale"][k:] <= 0.5 * h**2 * c.sum() * (1 + 1e-12))
+    assert tr["scale"][k - 2] > 0.5 * h**2 * c.min()
 
 
 # -- bad input -----------------------------------------------------------------------------

@@ -14,15 +14,31 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from . import _compat
+from .errors import UserError
 
 AVAILABLE_BACKENDS = ("numpy", "torch")
 AVAILABLE_DTYPES = ("float64", "float32")
+#: Device strings the lab accepts ("cuda:N" for any GPU index N).
+AVAILABLE_DEVICES = ("cpu", "cuda", "cuda:N")
+_DEVICE = re.compile(r"(cpu|cuda(:[0-9]{1,3})?)")
+
+
+def check_device(device) -> str:
+    """``device`` must be ``"cpu"``, ``"cuda"`` or ``"cuda:N"``; else :class:`UserError`.
+
+    Only the spelling is checked here (no torch import); :class:`Backend` also checks that
+    CUDA and the GPU index are available.
+    """
+    if not isinstance(device, str) or not _DEVICE.fullmatch(device):
+        raise UserError(f"unknown device {device!r}; available: {', '.join(AVAILABLE_DEVICES)}")
+    return device
 
 
 def namespace(*arrays: Any):
@@ -48,7 +64,7 @@ def _torch():
     try:
         import torch
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ValueError(
+        raise UserError(
             "backend 'torch' requested but torch is not installed; "
             "install the extra: pip install -e '.[torch]' (available backends: numpy)"
         ) from exc
@@ -73,18 +89,25 @@ class Backend:
 
     def __post_init__(self):
         if self.name not in AVAILABLE_BACKENDS:
-            raise ValueError(
+            raise UserError(
                 f"unknown backend {self.name!r}; available: {', '.join(AVAILABLE_BACKENDS)}"
             )
         if self.dtype not in AVAILABLE_DTYPES:
-            raise ValueError(f"unknown dtype {self.dtype!r}; available: {', '.join(AVAILABLE_DTYPES)}")
+            raise UserError(f"unknown dtype {self.dtype!r}; available: {', '.join(AVAILABLE_DTYPES)}")
+        check_device(self.device)
         if self.name == "numpy" and self.device != "cpu":
-            raise ValueError(f"backend 'numpy' runs on device 'cpu' only, got device {self.device!r}")
+            raise UserError(f"backend 'numpy' runs on device 'cpu' only, got device {self.device!r}")
         if self.name == "torch":
             torch = _torch()
             if self.device.startswith("cuda") and not torch.cuda.is_available():
-                raise ValueError(
+                raise UserError(
                     f"device {self.device!r} requested but CUDA is not available; available devices: cpu"
+                )
+            index = int(self.device.partition(":")[2] or 0)
+            if self.device.startswith("cuda") and index >= torch.cuda.device_count():
+                raise UserError(
+                    f"device {self.device!r} requested but there are only {torch.cuda.device_count()} "
+                    f"GPU(s); available: cpu, {', '.join(f'cuda:{i}' for i in range(torch.cuda.device_count()))}"
                 )
 
     @property

@@ -6,11 +6,13 @@ Subcommands::
     theory-lab run --problem quadratic -p d=100 -p kappa=1e3 --optimizer shb \\
         -o lr=1/L -o "beta=(1-1/sqrt(kappa))**2" --T 1000 --batch-size 8 --seeds 0:16 \\
         [--epsilon 1e-3] [--out results/run.npz] [--backend numpy --device cpu --dtype float64 --rng host]
-    theory-lab sweep config.json [--cache results/cache] [--n-jobs 2] \\
+    theory-lab sweep config.json [--cache results/cache | --no-cache] [--n-jobs 2] \\
         [--engine joblib|sequential|dask] [--dask-address tcp://...] [--refresh] [--allow-large]
     theory-lab plot RESULT.npz [RESULT2.npz ...] --out NAME [--outdir figures] \\
         [--metric suboptimality] [--x steps|samples]
     theory-lab figures [shb|all] [ARGS for experiments.<name>.main ...]
+    theory-lab new problem|optimizer NAME [--dir lab_plugins] [--force]
+    theory-lab --plugin PATH ...   (plugins: see theory_lab.plugins; repeatable)
 
 ``KEY=VALUE`` parameters are read as int, float, bool or null when they look like one,
 else kept as strings (expressions such as ``1/L`` are evaluated by the config against
@@ -25,20 +27,31 @@ import importlib
 import inspect
 import json
 import math
+import os
 import pkgutil
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from .errors import UserError
+
 PROG = "theory-lab"
+#: result store of ``theory-lab sweep`` without ``--cache``
+DEFAULT_STORE = "results/cache"
 EXIT_USAGE = 2
 
 
 # -- value parsing -------------------------------------------------------------------
 def parse_value(text: str):
     """``"100"`` -> 100, ``"1e3"`` -> 1000.0, ``"true"`` -> True, ``"null"`` -> None,
-    anything else (e.g. ``"1/L"``) stays a string."""
+    anything else (e.g. ``"1/L"``) stays a string.
+
+    Types are settled against the factory's signature when the run starts
+    (:func:`theory_lab.validation.check_call`): a boolean parameter also takes
+    ``yes/no/on/off/1/0`` and refuses anything else, a numeric one refuses ``true``, an
+    integer one takes an integral float (``d=1e2``)."""
     low = text.strip().lower()
     if low in ("true", "false"):
         return low == "true"
@@ -61,9 +74,11 @@ def parse_assignments(items: list[str] | None, what: str) -> dict:
         key, sep, value = item.partition("=")
         key = key.strip()
         if not sep or not key or not value.strip():
-            raise ValueError(f"{what} parameter must look like KEY=VALUE, got {item!r}")
+            raise UserError(f"{what} parameter must look like KEY=VALUE, got {item!r}")
         if key == "name":
-            raise ValueError(f"{what} parameter 'name' is set by --{what}, got {item!r}")
+            raise UserError(f"{what} parameter 'name' is set by --{what}, got {item!r}")
+        if key in out:
+            raise UserError(f"{what} parameter {key!r} is given twice ({key}={out[key]!r} and {item!r})")
         out[key] = parse_value(value.strip())
     return out
 
@@ -173,39 +188,114 @@ def runner_function(name: str):
     return getattr(importlib.import_module(module), func)
 
 
-def _other_methods() -> dict[str, dict[str, str]]:
+def _other_methods() -> dict[str, dict[str, tuple[str, str]]]:
     """Methods with their own runner: decentralized (agents) and local updates (workers)."""
-    import inspect
-
     from . import local_updates
     from .decentralized import METHODS
 
     return {
-        "decentralized": {k: (inspect.getdoc(cls) or "").splitlines()[0] for k, (cls, _) in sorted(METHODS.items())},
-        "local": {k: "local-update method (workers x inner steps)" for k in local_updates.METHODS},
+        "decentralized": {k: (summary_line(inspect.getdoc(cls)),
+                              ", ".join(f"{p}={v!r}" for p, v in defaults.items()))
+                          for k, (cls, defaults) in sorted(METHODS.items())},
+        "local": {k: ("local-update method (workers x inner steps)", "")
+                  for k in local_updates.METHODS},
     }
+
+
+_RST = [
+    (r":math:`([^`]*)`", r"\1"),                  # :math:`L` -> L
+    (r":[a-z]+:`~?(?:[\w.]*\.)?([^`]*)`", r"\1"),  # :func:`~a.b` -> b
+    (r"``([^`]*)``", r"\1"),                      # ``x`` -> x
+    (r"`([^`]*)`_?", r"\1"),
+    (r"\*\*([^*]*)\*\*", r"\1"),
+    (r"\\(?:mathrm|operatorname|text|mathbf|boldsymbol)\{([^}]*)\}", r"\1"),
+    (r"\\(?:leftarrow|gets)\b", "<-"),
+    (r"\\(?:rightarrow|to)\b", "->"),
+    (r"\^\\top\b", "^T"),
+    (r"\\([a-zA-Z]+)", r"\1"),                  # \kappa -> kappa
+    (r"\\[,;:! ]", " "),                          # math spacing
+    (r"\\([|{}_])", r"\1"),
+    (r"[{}$]", ""),
+    (r"\s+", " "),
+]
+
+
+def plain_text(text: str) -> str:
+    """Docstring text without RST roles, math markup and backslashes, on one line."""
+    import re
+
+    for pattern, repl in _RST:
+        text = re.sub(pattern, repl, text)
+    return text.strip()
+
+
+def summary_line(doc: str | None, width: int = 100) -> str:
+    """First sentence of a docstring's first paragraph, as plain text."""
+    import re
+
+    para = (doc or "").strip().split("\n\n")[0]
+    text = plain_text(para)
+    end = re.search(r"(?<!\bal)(?<!\bet)(?<!\be\.g)(?<!\.[a-z])\.\s+(?=[A-Z(\[])", text)
+    if end:
+        text = text[: end.start() + 1]
+    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
+
+
+def signature_text(factory) -> str:
+    """``"lr, beta, n_stages=4"``: a factory's parameters with defaults (``T`` left out)."""
+    try:
+        params = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):
+        return ""
+    out = []
+    for p in params:
+        if p.name == "T" or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        out.append(p.name if p.default is p.empty else f"{p.name}={p.default!r}")
+    return ", ".join(out)
 
 
 def cmd_list(args) -> int:
     if args.what == "problems":
-        import problems
+        import problems as registry
 
-        blocks = {None: problems.available()}
+        blocks = {None: None}
     else:
-        from . import optimizers
+        from . import optimizers as registry
 
-        blocks = {None: optimizers.available(), **_other_methods()}
+        blocks = {None: None, **_other_methods()}
+    blocks[None] = {k: (summary_line(inspect.getdoc(f)), signature_text(f))
+                    for k, f in sorted(registry.REGISTRY.items())}
     width = max((len(k) for entries in blocks.values() for k in entries), default=0)
     for runner, entries in blocks.items():
         if runner is not None:
             print(f"\n# with --runner {runner}")
-        for name, doc in entries.items():
-            print(f"{name:<{width}}  {doc}")
+        for name, (doc, params) in entries.items():
+            tail = f"  [{params}]" if params else ""
+            print(f"{name:<{width}}  {doc or '(no docstring)'}{tail}")
     return 0
+
+
+def check_out_path(path: str) -> Path:
+    """``--out`` must name a file whose folder exists or can be created and is writable."""
+    p = Path(path)
+    if p.is_dir():
+        raise UserError(f"--out {path!r} is a directory; give a file name such as {str(p / 'run.npz')!r}")
+    parent = p.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise UserError(f"--out {path!r}: {str(parent)!r} is a file, not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UserError(f"--out {path!r}: directory {str(parent)!r} is not writable")
+    return p
 
 
 def cmd_run(args) -> int:
     from .config import RunConfig
+
+    if args.out:
+        check_out_path(args.out)
 
     config = RunConfig(
         problem={"name": args.problem, **parse_assignments(args.p, "problem")},
@@ -275,7 +365,13 @@ def cmd_sweep(args) -> int:
 
     base, grid = load_sweep_spec(args.config)
     configs = expand_grid(base, grid)
-    store = ResultStore(args.cache) if args.cache else None
+    if args.no_cache and args.cache:
+        raise ValueError("--cache and --no-cache exclude each other")
+    cache = None if args.no_cache else (args.cache or DEFAULT_STORE)
+    if cache is not None and not args.cache:
+        print(f"{PROG}: storing results in {cache} (default; --cache DIR to change, "
+              "--no-cache to keep nothing)", file=sys.stderr)
+    store = ResultStore(cache) if cache else None
     results = run_sweep(
         configs, store=store, n_jobs=args.n_jobs, engine=args.engine,
         progress=not args.quiet, dask_address=args.dask_address,
@@ -295,13 +391,13 @@ def cmd_sweep(args) -> int:
               for i, h in enumerate(header)]
     for row in [header, *rows]:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-    where = f" (cache: {args.cache})" if store is not None else ""
+    where = f" (cache: {cache})" if store is not None else " (no cache: nothing kept)"
     print(f"{len(configs)} configs, {results.report.summary()}{where}")
     return 0
 
 
 def cmd_plot(args) -> int:
-    from .plotting import describe, new_figure, plot_runs, save_figure
+    from .plotting import add_legend, legend_labels, new_figure, plot_runs, save_figure
     from .results import RunResult
 
     results = []
@@ -310,11 +406,10 @@ def cmd_plot(args) -> int:
             raise ValueError(f"result file not found: {path!r}")
         try:
             results.append(RunResult.load(path))
-        except (OSError, KeyError) as exc:
-            raise ValueError(f"cannot read result file {path!r}: {exc}") from None
-    labels = [describe(r) for r in results]
-    labels = [f"{lab} [{r.config_hash[:8]}]" if labels.count(lab) > 1 else lab
-              for lab, r in zip(labels, results, strict=True)]
+        except (OSError, KeyError, EOFError, ValueError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
+            why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise UserError(f"cannot read result file {path!r} (empty, truncated or not a result): {why}") from None
+    labels = legend_labels(results)  # keyed by what differs among the results, never hashes
     fig, ax = new_figure(logx=args.logx)
     try:
         for result, label in zip(results, labels, strict=True):
@@ -324,9 +419,20 @@ def cmd_plot(args) -> int:
         raise
     if args.title:
         ax.set_title(args.title)
-    ax.legend()
+    add_legend(ax)
     for path in save_figure(fig, args.out, outdir=args.outdir):
         print(f"wrote {path}")
+    return 0
+
+
+def cmd_new(args) -> int:
+    from .scaffold import scaffold
+
+    paths = scaffold(args.kind, args.name, args.dir, force=args.force)
+    for path in paths:
+        print(f"wrote {path}")
+    listing = "problems" if args.kind == "problem" else "optimizers"
+    print(f"next: theory-lab --plugin {args.dir} list {listing}   (tests: pytest {args.dir})")
     return 0
 
 
@@ -392,12 +498,22 @@ class _UsageError(Exception):
         self.parser = parser
 
 
+def _plugin_option(p) -> None:
+    """``--plugin`` after the subcommand too (``theory-lab run --plugin lab_plugins ...``)."""
+    p.add_argument("--plugin", dest="sub_plugin", action="append", default=[], metavar="PATH",
+                   help="load plugins from a .py file, a folder or a module (repeatable)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Measured optimization rates against theorems' bounds.")
+    parser.add_argument("--plugin", action="append", default=[], metavar="PATH",
+                        help="load problems/optimizers/claims from a .py file, a folder or a "
+                             "module (repeatable; also THEORY_LAB_PLUGINS and entry points)")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("list", help="list registered problems or optimizers")
     p.add_argument("what", choices=["problems", "optimizers"])
+    _plugin_option(p)
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("run", help="run one config over seeds and summarise it")
@@ -422,11 +538,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="decentralized / local-update / D-NASA methods have their own runner")
     p.add_argument("--allow-large", action="store_true",
                    help="run even when the size guard estimates more memory than is available")
+    _plugin_option(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("sweep", help="run a grid of configs from a JSON file")
     p.add_argument("config", help='JSON file {"base": {RunConfig fields}, "grid": {key: [...]}}')
-    p.add_argument("--cache", help="result store directory (re-runs are served from it)")
+    p.add_argument("--cache", default=None,
+                   help=f"result store directory (re-runs are served from it; default {DEFAULT_STORE})")
+    p.add_argument("--no-cache", action="store_true", help="keep nothing (no result store)")
     p.add_argument("--n-jobs", type=int, default=1)
     p.add_argument("--engine", choices=["joblib", "sequential", "dask"], default="joblib")
     p.add_argument("--dask-address", default=None)
@@ -437,6 +556,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="recompute every config even when a valid result is cached")
     p.add_argument("--allow-large", action="store_true",
                    help="run even when the size guard estimates more memory than is available")
+    _plugin_option(p)
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("plot", help="plot saved results (median and quantile band over seeds)")
@@ -449,12 +569,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title", default=None)
     p.set_defaults(func=cmd_plot)
 
+    p = sub.add_parser("new", help="write a new problem or optimizer plugin and its test")
+    p.add_argument("kind", choices=["problem", "optimizer"])
+    p.add_argument("name", help="registered name (a lowercase Python identifier)")
+    p.add_argument("--dir", default="lab_plugins", help="folder of the plugin files (default lab_plugins)")
+    p.add_argument("--force", action="store_true", help="overwrite existing files")
+    p.set_defaults(func=cmd_new)
+
     p = sub.add_parser("figures", help="run experiment modules (experiments.<name>.main)")
     p.add_argument("which", nargs="?", default="all", help="experiment name or 'all'")
     p.add_argument("args", nargs=argparse.REMAINDER,
                    help="passed to the experiment's main(), e.g. --quick --n-jobs 4")
     p.set_defaults(func=cmd_figures)
+    from .claims.cli import add_verify_parser  # theory-lab verify (theory_lab/claims/cli.py)
+    add_verify_parser(sub)
     return parser
+
+
+def load_cli_plugins(args) -> None:
+    """Load ``--plugin`` entries, ``THEORY_LAB_PLUGINS`` and entry points (not for plot/new)."""
+    if args.command in ("plot", "new"):
+        return
+    from .plugins import load_plugins
+
+    load_plugins([*(getattr(args, "plugin", None) or []), *(getattr(args, "sub_plugin", None) or [])])
+
+
+def _one_line(exc: BaseException) -> str:
+    """The exception's message on one line (a multi-line message is joined)."""
+    text = " ".join(part.strip() for part in str(exc).splitlines() if part.strip())
+    return text or type(exc).__name__
 
 
 def _error(message: str) -> int:
@@ -473,9 +617,13 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else 0
     try:
+        load_cli_plugins(args)
         return args.func(args)
-    except ValueError as exc:
-        return _error(str(exc))
+    except ValueError as exc:  # UserError and the checks' ValueErrors
+        return _error(_one_line(exc))
+    except OSError as exc:  # unreadable / unwritable paths named by the user
+        where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
+        return _error(f"{exc.strerror or type(exc).__name__}{where}" if exc.strerror else _one_line(exc))
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130

@@ -2,7 +2,7 @@
 
 A :class:`RunConfig` names a problem and an optimizer by registry name with their
 parameters, the horizon, batch size, seeds and backend.  Optimizer parameters may be
-*expressions in the problem's constants*, evaluated with sympy when the run starts, e.g.
+*expressions in the problem's constants*, evaluated safely (:mod:`theory_lab.expressions`) when the run starts, e.g.
 ``{"name": "shb", "lr": "1/L", "beta": "(1 - 1/sqrt(kappa))**2"}``.  Symbols available:
 every key of ``problem.constants()`` plus ``T`` and ``M`` (batch size).
 """
@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 
-import sympy
-
-from .validation import check_int
+from .backends import check_device
+from .errors import ConfigError
+from .expressions import evaluate, symbol_table
+from .validation import as_integral, check_int, check_positive, check_seeds, is_bool
 
 
 def _plain(obj):
@@ -44,29 +45,22 @@ def _canonical(obj) -> str:
     return json.dumps(_hash_form(_plain(obj)), sort_keys=True, separators=(",", ":"), default=str)
 
 
-def resolve(value, symbols: dict):
+def resolve(value, symbols: dict, _key: str | None = None):
     """Evaluate string expressions (recursively in dicts/lists) against ``symbols``.
 
     A bare identifier that is not one of the symbols (``"right"``, ``"row"``, ``"eigh"``)
-    is an option name and passes through unchanged; anything else must evaluate to a number.
+    is an option name and passes through unchanged; anything else must be an expression of
+    the safe language of :mod:`theory_lab.expressions` (never ``eval`` or ``sympify``) and
+    evaluate to a finite number, else :class:`~theory_lab.errors.ExpressionError`.
     """
     if isinstance(value, dict):
-        return {k: (v if k in ("kind", "name") else resolve(v, symbols)) for k, v in value.items()}
+        return {k: (v if k in ("kind", "name") else resolve(v, symbols, str(k))) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(resolve(v, symbols) for v in value)
+        return type(value)(resolve(v, symbols, _key) for v in value)
     if isinstance(value, str):
-        names = {k: sympy.Float(v) if isinstance(v, float) else sympy.Integer(v)
-                 for k, v in symbols.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-        if value.isidentifier() and value not in names:
+        if value.isidentifier() and value not in symbol_table(symbols):
             return value
-        try:
-            expr = sympy.sympify(value, locals={k: sympy.Symbol(k) for k in names})
-            out = expr.subs(names)
-            return float(out)
-        except (sympy.SympifyError, TypeError) as exc:
-            raise ValueError(
-                f"cannot evaluate parameter expression {value!r} with symbols {sorted(names)}: {exc}"
-            ) from None
+        return evaluate(value, symbols, context=_key)
     return value
 
 
@@ -94,15 +88,38 @@ class RunConfig:
     tags: dict = field(default_factory=dict)
 
     def __post_init__(self):
+        for key in ("T", "batch_size", "n_checkpoints"):  # 1e3 from JSON is 1000
+            object.__setattr__(self, key, as_integral(getattr(self, key)))
         check_int("T", self.T)
         check_int("batch_size", self.batch_size)
-        if "name" not in self.problem or "name" not in self.optimizer:
-            raise ValueError("problem and optimizer specs need a 'name' key")
-        object.__setattr__(self, "seeds", tuple(int(s) for s in self.seeds))
+        check_int("n_checkpoints", self.n_checkpoints)
+        for key in ("problem", "optimizer"):
+            spec = getattr(self, key)
+            if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+                raise ConfigError(f"{key} must be a dict with a string 'name' key, got {spec!r}")
+        if "network" in self.problem and not isinstance(self.problem["network"], dict):
+            raise ConfigError(
+                f"problem 'network' must be a dict like {{\"graph\": \"ring\", \"mixing\": \"metropolis\"}}, "
+                f"got {self.problem['network']!r}"
+            )
+        if not isinstance(self.tags, dict):
+            raise ConfigError(f"tags must be a dict, got {self.tags!r}")
+        object.__setattr__(self, "seeds", check_seeds(self.seeds))
+        if self.epsilon is not None:
+            if is_bool(self.epsilon):
+                raise ConfigError(f"epsilon must be a positive number or None, got {self.epsilon!r}")
+            check_positive("epsilon", self.epsilon)
+        if not is_bool(self.stop_at_epsilon):
+            raise ConfigError(f"stop_at_epsilon must be a boolean, got {self.stop_at_epsilon!r}")
+        object.__setattr__(self, "stop_at_epsilon", bool(self.stop_at_epsilon))
+        for key in ("backend", "device", "dtype"):
+            if not isinstance(getattr(self, key), str):
+                raise ConfigError(f"{key} must be a string, got {getattr(self, key)!r}")
+        check_device(self.device)
         if self.spacing not in ("log", "linear"):
-            raise ValueError(f"spacing must be 'log' or 'linear', got {self.spacing!r}")
+            raise ConfigError(f"spacing must be 'log' or 'linear', got {self.spacing!r}")
         if self.rng not in ("host", "device"):
-            raise ValueError(f"rng must be 'host' or 'device', got {self.rng!r}")
+            raise ConfigError(f"rng must be 'host' or 'device', got {self.rng!r}")
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -111,6 +128,16 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> RunConfig:
+        """Inverse of :meth:`to_dict`; unknown or missing fields raise :class:`ConfigError`."""
+        if not isinstance(d, dict):
+            raise ConfigError(f"a RunConfig must be a dict of fields, got {type(d).__name__}")
+        names = [f.name for f in fields(cls)]
+        unknown = [k for k in d if k not in names]
+        missing = [k for k in ("problem", "optimizer", "T") if k not in d]
+        if unknown or missing:
+            what = (f"unknown field(s) {', '.join(map(repr, unknown))}" if unknown
+                    else f"missing field(s) {', '.join(map(repr, missing))}")
+            raise ConfigError(f"RunConfig has {what}; fields: {', '.join(names)}")
         return cls(**d)
 
     def hash(self) -> str:

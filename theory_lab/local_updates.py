@@ -66,7 +66,7 @@ from .config import RunConfig, resolve
 from .loop import drive
 from .random import SeedStreams
 from .results import RunResult
-from .validation import check_int, check_momentum, check_positive
+from .validation import check_call, check_int, check_momentum, check_positive
 
 METHODS = ("diloco", "local_sgd", "minibatch_sgd")
 
@@ -310,7 +310,8 @@ def build_local(config: RunConfig):
     name = ospec.pop("name")
     if "H" in ospec and isinstance(ospec["H"], float) and ospec["H"].is_integer():
         ospec["H"] = int(ospec["H"])
-    return prob, make_method(name, **ospec)
+    params = check_call(make_method, {"name": name, **ospec}, what=f"local-update method {name!r}")
+    return prob, make_method(**params)
 
 
 def run_local_config(config: RunConfig) -> RunResult:

@@ -22,8 +22,12 @@ Inverse :math:`p`-th roots of a PSD :math:`A`
       :math:`\lambda` of :math:`A/c` grows by about :math:`((p+1)/p)^p` per step while
       small, so the iteration needs about :math:`\log \kappa / \log((p+1)/p)^p` steps
       before it converges quadratically; it stops when :math:`\max |M_k - I| \le` ``tol``.
-    * :func:`inverse_sqrt_polar_express` -- the coupled iteration of the public ASGO code
-      [V] with Polar-Express coefficients: :math:`c = 1.01 \|A\|_F`, :math:`Y_0 = A/c`,
+    * :func:`inverse_sqrt_polar_express` -- the coupled iteration of the official ASGO code
+      [V] (``optimizers/utils/matrix_decom.py`` of ``infinity-stars/ASGO``) with the
+      Polar-Express coefficients safety-scaled by the official rule
+      (:func:`polar_express_coeffs`: all triples but the last divided by
+      :math:`(1.01, 1.01^3, 1.01^5)`; 8 triples, the last repeating):
+      :math:`c = 1.01 \|A + \epsilon I\|_F`, :math:`Y_0 = A/c`,
       :math:`Z_0 = I`, then per step with a triple :math:`(a, b, c_k)`
 
       .. math::
@@ -78,6 +82,9 @@ __all__ = [
     "NS_BAND_MIN_RELATIVE_SV",
     "NS_COEFFS",
     "POLAR_EXPRESS_COEFFS",
+    "POLAR_EXPRESS_COEFFS_OLD",
+    "POLAR_EXPRESS_RAW",
+    "POLAR_EXPRESS_SAFETY",
     "inverse_root",
     "inverse_root_eigh",
     "inverse_root_newton",
@@ -86,15 +93,55 @@ __all__ = [
     "newton_schulz_band",
     "orthogonalize_newton_schulz",
     "orthogonalize_svd",
+    "polar_express_coeffs",
     "stable_rank",
 ]
 
 #: Muon's quintic Newton-Schulz coefficients (a, b, c).
 NS_COEFFS = (3.4445, -4.7750, 2.0315)
 
-#: Polar Express coefficient triples (Amsel et al. 2025) as used by the public ASGO code [V];
-#: the last triple (15/8, -10/8, 3/8) repeats for the remaining steps.
-POLAR_EXPRESS_COEFFS = (
+#: Polar Express degree-5 triples :math:`(a, b, c)` as published (Amsel et al. 2025,
+#: Algorithm 1) and as listed in the official ASGO file ``optimizers/utils/matrix_decom.py``
+#: (repository ``infinity-stars/ASGO``, ``_matrix_inverse_root_PolarExpress``) [V], before
+#: the safety scaling; the last triple :math:`(15/8, -10/8, 3/8)` repeats.
+POLAR_EXPRESS_RAW = (
+    (8.28721201814563, -23.595886519098837, 17.300387312530933),
+    (4.107059111542203, -2.9478499167379106, 0.5448431082926601),
+    (3.9486908534822946, -2.908902115962949, 0.5518191394370137),
+    (3.3184196573706015, -2.488488024314874, 0.51004894012372),
+    (2.300652019954817, -1.6689039845747493, 0.4188073119525673),
+    (1.891301407787398, -1.2679958271945868, 0.37680408948524835),
+    (1.8750014808534479, -1.2500016453999487, 0.3750001645474248),
+    (1.875, -1.25, 0.375),
+)
+
+#: Safety factor of the official rule: every triple but the last becomes
+#: :math:`(a/s, b/s^3, c/s^5)` with :math:`s = 1.01`, i.e. the quintic
+#: :math:`p(\sigma/s)` (the Polar Express paper's remedy for rounding that pushes a
+#: singular value above 1).
+POLAR_EXPRESS_SAFETY = 1.01
+
+
+def polar_express_coeffs(raw=POLAR_EXPRESS_RAW, safety: float = POLAR_EXPRESS_SAFETY):
+    r"""Derive the coefficient triples by the official rule: scale all but the last triple.
+
+    .. math::
+        (a_k, b_k, c_k) \mapsto (a_k / s,\; b_k / s^3,\; c_k / s^5), \quad k < K,
+
+    with :math:`s` = ``safety``; the last triple (the Newton-Schulz Taylor step, fixed point
+    1) is kept, as in ``optimizers/utils/matrix_decom.py`` of ``infinity-stars/ASGO`` [V].
+    """
+    out = [(a / safety, b / safety**3, c / safety**5) for a, b, c in raw[:-1]]
+    return tuple(out) + (tuple(raw[-1]),)
+
+
+#: Coefficient triples used by the official ASGO Polar Express routine [V] (derived by
+#: :func:`polar_express_coeffs`): 7 scaled triples, then :math:`(15, -10, 3)/8` repeated.
+POLAR_EXPRESS_COEFFS = polar_express_coeffs()
+
+#: The lab's earlier list (7 rounded unscaled triples, no safety scaling): kept only as a
+#: named mutant for comparisons; not the official rule.
+POLAR_EXPRESS_COEFFS_OLD = (
     (8.28721, -23.59589, 17.30039),
     (4.10706, -2.94785, 0.54484),
     (3.94869, -2.90890, 0.55182),
@@ -226,23 +273,39 @@ def inverse_root_newton(A, p: int = 2, eps: float = 0.0, max_steps: int = 100, t
     return (X, k) if return_steps else X
 
 
-def inverse_sqrt_polar_express(A, steps: int = 10, coeffs=POLAR_EXPRESS_COEFFS, safety: float = 1.01):
-    r""":math:`A^{-1/2}` by the coupled Polar-Express iteration of the public ASGO code [V].
+def inverse_sqrt_polar_express(A, steps: int = 10, coeffs=POLAR_EXPRESS_COEFFS,
+                                safety: float = POLAR_EXPRESS_SAFETY, eps: float = 0.0):
+    r""":math:`A^{-1/2}` by the coupled Polar-Express iteration of the official ASGO code [V].
+
+    Follows ``_matrix_inverse_root_PolarExpress`` of ``optimizers/utils/matrix_decom.py``
+    (repository ``infinity-stars/ASGO``): :math:`c = s\,\|A + \epsilon I\|_F`
+    (:math:`s` = ``safety`` = 1.01), :math:`Y_0 = A / c` (the damping enters the
+    normalization only), :math:`Z_0 = I`, the triples ``coeffs[:steps]`` followed by the
+    last triple repeated, output :math:`Z / \sqrt c`.
 
     Parameters
     ----------
     A : array (..., m, m), symmetric PSD
     steps : int
-        Number of steps (10 in the public code); the last coefficient triple repeats.
+        Number of steps (10 in the official code).
     coeffs : sequence of (a, b, c)
+        Default: the official safety-scaled triples (:data:`POLAR_EXPRESS_COEFFS`).
     safety : float
-        :math:`c = ` ``safety`` :math:`\|A\|_F` (1.01 in the public code).
+        Normalization factor :math:`s` of :math:`c` (1.01 in the official code).
+    eps : float >= 0
+        The official ``damping``: added to :math:`A` inside the Frobenius norm only.
+
+    References
+    ----------
+    .. [1] N. Amsel, D. Persson, C. Musco, R. M. Gower. arXiv:2505.16932, 2025, Alg. 1.
     """
     xp = namespace(A)
     _check_square(A)
+    if not (eps >= 0 and math.isfinite(eps)):
+        raise ValueError(f"eps must be finite and >= 0, got {eps!r}")
     I = _eye_like(xp, A)
     A = _sym(xp, A)
-    c = safety * xp.linalg.matrix_norm(A, ord="fro")[..., None, None]
+    c = safety * xp.linalg.matrix_norm(A + eps * I, ord="fro")[..., None, None]
     c = xp.where(c > 0, c, xp.ones_like(c))
     Y = A / c
     Z = I + xp.zeros_like(A)

@@ -41,13 +41,15 @@ References
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from .validation import check_int, check_positive
+from .errors import UserError
+from .validation import as_integral, check_call, check_int, check_positive
 
 __all__ = [
     "GRAPHS",
@@ -168,11 +170,22 @@ GRAPHS = {
 
 def make_graph(name: str, m: int, **kw) -> nx.Graph:
     """Graph by name; ``torus``/``grid`` take ``m = rows * cols`` with ``rows`` (default: square)."""
-    if name not in GRAPHS:
-        raise ValueError(f"unknown graph {name!r}; available: {', '.join(GRAPHS)}")
+    if not isinstance(name, str) or name not in GRAPHS:
+        raise UserError(f"unknown graph {name!r}; available: {', '.join(GRAPHS)}")
     m = check_int("m", m)
+    takes = ["rows"] if name in ("torus", "grid") else \
+        [k for k in inspect.signature(GRAPHS[name]).parameters if k != "m"]
+    unknown = [k for k in kw if k not in takes]
+    if unknown:
+        raise UserError(
+            f"unknown network key(s) {', '.join(map(repr, unknown))} for graph {name!r}; "
+            f"network keys: graph, mixing{''.join(', ' + k for k in takes)}"
+        )
+    if name not in ("torus", "grid"):
+        kw = check_call(GRAPHS[name], {"m": m, **kw}, what=f"graph {name!r}")
+        kw.pop("m")
     if name in ("torus", "grid"):
-        rows = kw.pop("rows", int(round(math.sqrt(m))))
+        rows = check_int("rows", as_integral(kw.pop("rows", int(round(math.sqrt(m))))))
         if rows < 1 or m % rows:
             raise ValueError(f"{name}: m = {m} is not rows x cols with rows = {rows}")
         G = GRAPHS[name](rows, m // rows)
@@ -265,8 +278,8 @@ MIXINGS = {
 
 def make_mixing(name: str, G: nx.Graph) -> np.ndarray:
     """Mixing matrix by name (``metropolis``, ``laplacian``, ``lazy_metropolis``, ``fastest``, ``lazy_fastest``)."""
-    if name not in MIXINGS:
-        raise ValueError(f"unknown mixing {name!r}; available: {', '.join(MIXINGS)}")
+    if not isinstance(name, str) or name not in MIXINGS:
+        raise UserError(f"unknown mixing {name!r}; available: {', '.join(MIXINGS)}")
     return check_mixing(MIXINGS[name](G), G)
 
 

@@ -42,7 +42,9 @@ from .results import RunResult
 __all__ = [
     "METRIC_LABELS",
     "STYLE",
+    "add_legend",
     "describe",
+    "legend_labels",
     "new_figure",
     "plot_bound",
     "plot_runs",
@@ -232,6 +234,80 @@ def describe(result: RunResult) -> str:
     name = spec.pop("name")
     params = ", ".join(f"{k}={v}" for k, v in spec.items())
     return f"{name} ({params})" if params else name
+
+
+def _flat(config: dict, prefix: str = "") -> dict:
+    out = {}
+    for key, value in config.items():
+        if key == "tags":
+            continue
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def _short_value(value) -> str:
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, int) for v in value):
+        v = list(value)
+        if v == list(range(v[0], v[-1] + 1)) and len(v) > 2:
+            return f"{v[0]}:{v[-1] + 1}"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def legend_labels(results: Sequence[RunResult]) -> list[str]:
+    """One legend label per result, keyed by the config entries that differ among them.
+
+    A label reads ``"lr=0.5/L, batch_size=8"``: only the keys whose values differ across
+    ``results`` (dotted keys shortened to their last part when that is unambiguous);
+    a single result, or results whose configs agree, are labelled by :func:`describe`.
+    Never a hash.
+    """
+    results = list(results)
+    flats = [_flat(r.config) for r in results]
+    keys = []
+    for f in flats:
+        keys.extend(k for k in f if k not in keys)
+    varying = [k for k in keys
+               if len({repr(f.get(k, "\u2014")) for f in flats}) > 1]
+    if len(results) < 2 or not varying:
+        labels = [describe(r) for r in results]
+    else:
+        last = [k.rpartition(".")[2] for k in varying]
+        short = {k: (s if last.count(s) == 1 and s != "name" else k) for k, s in zip(varying, last, strict=True)}
+        if "optimizer.name" in varying:
+            short["optimizer.name"] = ""
+        labels = []
+        for f in flats:
+            parts = [(f"{short[k]}={_short_value(f[k])}" if short[k] else _short_value(f[k]))
+                     for k in varying if k in f]
+            labels.append(", ".join(parts))
+    # still equal (e.g. the same config twice): number them
+    return [f"{lab} (#{labels[:i].count(lab) + 1})" if labels.count(lab) > 1 else lab
+            for i, lab in enumerate(labels)]
+
+
+def add_legend(ax, max_inside: int = 5, max_chars: int = 30, **kwargs):
+    """Legend inside the axes for a few short entries, else to their right (figure widened).
+
+    With many or long entries an inside legend hides the curves, and an outside one in a
+    fixed-size constrained layout squeezes the axes to nothing; so the figure grows by
+    the legend's width and the axes keep theirs.
+    """
+    handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return None
+    if len(handles) <= max_inside and max(len(lab) for lab in labels) <= max_chars:
+        return ax.legend(handles, labels, **kwargs)
+    fig = ax.get_figure()
+    width = max(len(lab) for lab in labels) * 0.065 + 0.6  # inches, at the 8 pt legend font
+    ncol = 1 if len(handles) <= 14 else 2
+    fig.set_figwidth(fig.get_figwidth() + ncol * width)
+    return ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                     borderaxespad=0.0, ncol=ncol, **kwargs)
 
 
 def _x_values(result: RunResult, x: str) -> tuple[np.ndarray, float]:

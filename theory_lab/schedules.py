@@ -3,14 +3,14 @@ r"""Learning-rate schedules: callables ``t -> eta_t`` (``t`` = 0-based step inde
 * :func:`constant` -- :math:`\eta_t = \eta`.
 * :func:`step_decay` -- divide by ``factor`` every ``every`` steps.
 * :func:`multistage` -- stages of given lengths, :math:`\eta_\ell = \eta_1 C^{-(\ell-1)}`
-  (Algorithm 1 of Pan et al., ICLR 2024; stage lengths and :math:`C` are [R]
-  reconstructions: equal stages and :math:`C = 2` by default).
+  (Algorithm 1 of Pan et al., ICLR 2024; equal stage lengths with geometric decay are
+  [V] (OpenReview reviews of Theorem 2); the factor :math:`C = 2` is an [R] reconstruction).
 * :func:`ge_step_decay` -- Ge et al. (NeurIPS 2019): :math:`\log_2 T` phases of
   :math:`T / \log_2 T` steps, halving each phase.
 
 References
 ----------
-.. [1] J. Pan, Y. Liu, X. Wang, T. Zhang. "Accelerated Convergence of Stochastic Heavy
+.. [1] R. Pan, Y. Liu, X. Wang, T. Zhang. "Accelerated Convergence of Stochastic Heavy
    Ball Method under Anisotropic Gradient Noise." ICLR 2024.
 .. [2] R. Ge, S. M. Kakade, R. Kidambi, P. Netrapalli. "The Step Decay Schedule: A Near
    Optimal, Geometrically Decaying Learning Rate Procedure For Least Squares." NeurIPS 2019.
@@ -23,7 +23,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .validation import check_int, check_positive
+from .errors import UserError
+from .validation import check_int, check_positive, is_bool
 
 
 @dataclass(frozen=True)
@@ -103,21 +104,40 @@ def make_schedule(spec, T: int | None = None) -> Schedule:
     """
     if isinstance(spec, Schedule):
         return spec
+    if is_bool(spec):
+        raise UserError(f"learning rate must be a number or a schedule dict, got {spec!r}")
     if not isinstance(spec, dict):
         return constant(spec)
     spec = dict(spec)
     kind = spec.pop("kind", "constant")
+    if not isinstance(kind, str) or kind not in SCHEDULE_KEYS:
+        raise UserError(
+            f"unknown schedule kind {kind!r}; available: constant, step_decay, multistage, ge_step_decay"
+        )
+    required, optional = SCHEDULE_KEYS[kind]
+    missing = [k for k in required if k not in spec]
+    unknown = [k for k in spec if k not in required and k not in optional]
+    if missing or unknown:
+        what = (f"has unknown key(s) {', '.join(map(repr, unknown))}" if unknown
+                else f"is missing key(s) {', '.join(map(repr, missing))}")
+        keys = ", ".join([*required, *(f"[{k}]" for k in optional)])
+        raise UserError(f"schedule {kind!r} {what}; it takes: kind, {keys}")
     if kind == "constant":
         return constant(spec["eta"])
     if T is None and kind != "constant" and "stage_lengths" not in spec:
-        raise ValueError(f"schedule {kind!r} needs the horizon T")
+        raise UserError(f"schedule {kind!r} needs the horizon T")
     if kind == "multistage":
         lengths = spec.get("stage_lengths") or equal_stages(T, spec.get("n_stages", 4))
         return multistage(spec["eta0"], lengths, spec.get("factor", 2.0))
     if kind == "step_decay":
         return step_decay(spec["eta0"], spec.get("factor", 2.0), spec["every"], T)
-    if kind == "ge_step_decay":
-        return ge_step_decay(spec["eta0"], T)
-    raise ValueError(
-        f"unknown schedule kind {kind!r}; available: constant, step_decay, multistage, ge_step_decay"
-    )
+    return ge_step_decay(spec["eta0"], T)
+
+
+#: kind -> (required keys, optional keys) of a schedule dict spec.
+SCHEDULE_KEYS = {
+    "constant": (("eta",), ()),
+    "multistage": (("eta0",), ("n_stages", "factor", "stage_lengths")),
+    "step_decay": (("eta0", "every"), ("factor",)),
+    "ge_step_decay": (("eta0",), ()),
+}

@@ -519,8 +519,12 @@ class ResultStore:
 
 
 # -- running -------------------------------------------------------------------------
-def _execute(cfg: RunConfig, root: str | None, run_fn: Callable | None):
+def _execute(cfg: RunConfig, root: str | None, run_fn: Callable | None, plugins=None):
     """Worker task: run one config, stamp its cache key, store it the moment it exists."""
+    if plugins:  # the parent's plugins and __main__ factories (theory_lab.plugins)
+        from .plugins import activate
+
+        activate(plugins)
     if run_fn is None:
         from .runner import run_config
 
@@ -537,6 +541,10 @@ def _execute(cfg: RunConfig, root: str | None, run_fn: Callable | None):
     if root is not None:
         ResultStore(root).save(result)
     return h, result
+
+
+#: Seconds to wait for a dask scheduler before giving up (dask's default is 30 s).
+DASK_CONNECT_TIMEOUT_S = 5.0
 
 
 def _dask_client(dask_address, n_jobs: int):
@@ -556,7 +564,13 @@ def _dask_client(dask_address, n_jobs: int):
     if isinstance(dask_address, Client):
         return dask_address, []
     if isinstance(dask_address, str) or hasattr(dask_address, "scheduler_address"):
-        client = Client(dask_address)
+        try:
+            client = Client(dask_address, timeout=DASK_CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError) as exc:
+            raise UserError(
+                f"cannot reach the dask scheduler {str(getattr(dask_address, 'scheduler_address', dask_address))!r} "
+                f"within {DASK_CONNECT_TIMEOUT_S:g} s ({type(exc).__name__}); is it running?"
+            ) from None
         return client, [client]
     raise ValueError(
         "dask_address must be None, a scheduler address string, a dask Client or a cluster "
@@ -564,12 +578,39 @@ def _dask_client(dask_address, n_jobs: int):
     )
 
 
+class _LineProgress:
+    """Progress for logs (stderr not a terminal): one line every ``every`` s or at the end."""
+
+    def __init__(self, total: int, initial: int, every: float = 10.0):
+        import time
+
+        self._clock = time.monotonic
+        self.total, self.n, self.initial, self.every = total, initial, initial, every
+        self.start = self.last = self._clock()
+        self._line(force=True)
+
+    def _line(self, force: bool = False) -> None:
+        now = self._clock()
+        if force or now - self.last >= self.every or self.n == self.total:
+            self.last = now
+            print(f"sweep: {self.n}/{self.total} runs done ({self.initial} from cache), "
+                  f"{now - self.start:.0f} s", file=sys.stderr, flush=True)
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        self._line()
+
+    def close(self) -> None:
+        pass
+
+
 def _progress(total: int, initial: int, enabled: bool):
+    if enabled and not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
+        return _LineProgress(total, initial)  # cluster logs: plain lines, not a bar
     from tqdm.auto import tqdm
 
-    # disable=None: tqdm turns itself off when stderr is not a terminal
     return tqdm(total=total, initial=initial, desc="sweep", unit="run",
-                disable=None if enabled else True, file=sys.stderr)
+                disable=not enabled, file=sys.stderr)
 
 
 @dataclass
@@ -648,7 +689,8 @@ def run_sweep(
     engine : {"sequential", "joblib", "dask"}
         See the module docstring.
     progress : bool
-        Show a tqdm progress bar (only when stderr is a terminal).
+        Show a tqdm progress bar on a terminal; otherwise (a log file) a line on stderr
+        every 10 s and at the end.
     dask_address : str, dask Client, dask cluster or None
         The cluster of the ``"dask"`` engine (see the module docstring); ``None`` starts a
         local one.
@@ -745,7 +787,11 @@ def run_sweep(
         else:
             import joblib
 
-            tasks = (joblib.delayed(_execute)(cfg, root, run_fn) for cfg in todo)
+            from .plugins import worker_bundle
+
+            # workers import nothing of this process: send its plugins along
+            bundle = worker_bundle(by_value_modules=engine == "dask")
+            tasks = (joblib.delayed(_execute)(cfg, root, run_fn, bundle) for cfg in todo)
             if engine == "joblib":
                 parallel = joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")
                 for h, res in parallel(tasks):

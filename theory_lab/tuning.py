@@ -33,7 +33,7 @@ choice) when a store is given.
 
 References
 ----------
-.. [1] J. Pan, Y. Liu, X. Wang, T. Zhang, ICLR 2024 and Y. Liu, R. Pan, T. Zhang, ICLR 2025:
+.. [1] R. Pan, Y. Liu, X. Wang, T. Zhang, ICLR 2024 and Y. Liu, R. Pan, T. Zhang, ICLR 2025:
    learning rates grid-searched per batch size, as here.
 """
 

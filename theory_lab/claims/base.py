@@ -9,7 +9,9 @@ variant.  :func:`check` turns a :class:`Measurement` into a :class:`Verdict`.
 Kinds
 -----
 ``"equal"``
-    :math:`|v - p| \le \mathrm{tol}\,|p|` (``tolerance`` is relative).
+    :math:`|v - p| \le \mathrm{tol}\,|p|` (``tolerance`` is relative); for a predicted
+    :math:`p = 0` (an identity such as "DiLoCo with H = 1 is minibatch SGD", measured as a
+    difference) the tolerance is absolute: :math:`|v| \le \mathrm{tol}`.
 ``"upper"``
     :math:`v \le (1+\mathrm{tol})\,B` **and** :math:`v / B \ge` ``tightness_floor``, so the
     bound says something.  Without a floor the verdict is at best ``"holds, loose"``.
@@ -35,6 +37,7 @@ Design note ``shared/design-notes.md`` (claims as function calls, as in PEPit's 
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -168,6 +171,9 @@ def _paper_check(claim: Claim, m: Measurement) -> tuple[bool, str]:
     if not math.isfinite(v):
         return False, f"measured {v}"
     if claim.kind == "equal":
+        if p == 0:
+            ok = abs(v) <= tol
+            return ok, f"measured {v:.4g}, predicted 0 (abs. tol {tol:g})"
         ok = abs(v - p) <= tol * abs(p)
         return ok, f"measured {v:.4g}, predicted {p:.4g} (rel. tol {tol:g})"
     if claim.kind == "exponent":
@@ -226,3 +232,44 @@ def register(claim: Claim) -> Claim:
 def registered() -> dict[str, Claim]:
     """All registered claims by id."""
     return dict(_REGISTRY)
+
+
+# -- helpers shared by the claim modules, the tests and the report ---------------------------
+def variant_key(variant: dict | None) -> str:
+    """A canonical, hashable text for a variant dict (``{}`` for the true method)."""
+    return json.dumps(variant or {}, sort_keys=True, default=repr)
+
+
+_MEASURED: dict[tuple[int, str, str], tuple[Claim, Measurement]] = {}
+
+
+def measure(claim: Claim, scale: str = "test", variant: dict | None = None) -> Measurement:
+    """``claim.measure(scale, variant)``, cached per (claim, scale, variant) in this process.
+
+    The parametrized claim tests and the report both call it, so each measurement runs once
+    per session.  The variant reaches ``measure`` as a JSON round trip of itself (so it must
+    be made of JSON values).  Nothing is registered.
+    """
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
+    key = (id(claim), scale, variant_key(variant))
+    if key not in _MEASURED:
+        _MEASURED[key] = (claim, claim.measure(scale, json.loads(key[2])))  # keeps id(claim) alive
+    return _MEASURED[key][1]
+
+
+def slope_measurement(x, y, **details) -> Measurement:
+    r"""A log-log slope as a :class:`Measurement` (``value`` = slope, ``ci`` = its 95% CI).
+
+    ``y`` may carry a seed axis (``(n_x, S)``): see :func:`theory_lab.rates.fit_loglog`.
+    A fit that cannot be made (fewer than two usable points, e.g. every run diverged)
+    measures ``nan``, which every check rejects.
+    """
+    from ..rates import fit_loglog
+
+    try:
+        fit = fit_loglog(x, y)
+    except ValueError as exc:
+        return Measurement(math.nan, details={**details, "error": str(exc)})
+    return Measurement(float(fit.slope), (float(fit.ci_low), float(fit.ci_high)),
+                       details={"x": [float(v) for v in x], **details})

@@ -1,31 +1,57 @@
 r"""D-NASA (Li, Chen, Ma, Hong 2024): problem-parameter-free decentralized non-convex SGD.
 
-Update **[R] reconstructed** (ours, from the method's description in papers.md: normalized
-steps, moving-average gradient estimate, gradient tracking of it), per agent :math:`i`,
-with :math:`g_i` a fresh stochastic gradient of :math:`f_i`:
+Update **[V]** (the authors' public code, repository ``JasonJiaxiangLi/decen_mpi4py``,
+``synthetic_linear_speedup.py`` and ``synthetic_comparison.py``; ``algorithms/dnasa.py``
+is the MPI version of the same loop and allocates a tracking variable it never uses), per
+agent :math:`i`, with :math:`g_i` a fresh stochastic gradient of :math:`f_i`:
 
 .. math::
 
-    x_i^{k+1} &= \sum_j w_{ij} x_j^k - \gamma\, \frac{y_i^k}{\|y_i^k\|}
-        \quad(\text{a zero } y_i^k \text{ gives no step}),\\
-    z_i^{k+1} &= (1 - \alpha) z_i^k + \alpha\, g_i(x_i^{k+1}),\\
-    y_i^{k+1} &= \sum_j w_{ij} y_j^k + z_i^{k+1} - z_i^k,
+    x_i^{k+1/2} &= x_i^k - \gamma\, \frac{z_i^k}{\|z_i^k\|}
+        \quad(\text{a zero } z_i^k \text{ gives no step, as in the official code}),\\
+    z_i^{k+1/2} &= (1 - \alpha) z_i^k + \alpha\, g_i(x_i^{k+1/2}),\\
+    X^{k+1} &= W X^{k+1/2}, \qquad Z^{k+1} = W Z^{k+1/2},
 
-from a consensual :math:`x^0` with :math:`z_i^0 = y_i^0 = g_i(x^0)` (so :math:`\bar y^k =
-\bar z^k` for every :math:`k`); two gossip rounds per iteration.  Step sizes from
-:math:`\alpha_0, \gamma_0`, the number of agents :math:`n` (``mixing.m``; *not* the
-problem's components-per-agent ``n``) and the horizon :math:`K` only
-(:func:`theory_lab.theory.dnasa_bounds.dnasa_parameters`):
+from a consensual :math:`x^0` with :math:`z^0 = 0` (so the first iteration moves no
+agent: it only fills :math:`z` with :math:`\alpha g(x^0)`); one gossip round per
+iteration that carries :math:`(x, z)` together; no separate tracking variable.  The
+average obeys :math:`\bar x^{k+1} = \bar x^k - \frac\gamma n\sum_i z_i/\|z_i\|` and
+:math:`\bar z^{k+1} = (1-\alpha)\bar z^k + \alpha\bar g^k` (:math:`W` doubly stochastic).
+(The MPI file takes the gradient at the iterate *before* the normalized step; the
+synthetic scripts, which make the paper's linear-speedup figure, take it after; we follow
+the synthetic scripts.)
+
+Step sizes **[V]** (same files, ``mode="constant"``) from :math:`\alpha_0, \gamma_0`, the
+number of agents :math:`n` (``mixing.m``; *not* the problem's components-per-agent ``n``)
+and the horizon :math:`K` only (:func:`theory_lab.theory.dnasa_bounds.dnasa_parameters`):
 
 .. math::
 
     \alpha = \alpha_0\sqrt{n/K} \ (\text{moving-average weight}), \qquad
-    \gamma = \gamma_0 n^{1/4}/K^{3/4} \ (\text{normalized step}) \quad [R \text{ roles}].
+    \gamma = \gamma_0 n^{1/4}/K^{3/4} \ (\text{normalized step}),
+
+:math:`\alpha_0 = \gamma_0 = 1` in the synthetic runs (the defaults here).
+
+Named variants (``variant=`` of :func:`make_dnasa`; the mutants of
+:mod:`theory_lab.claims.dnasa` are built from the switches):
+
+``"authors"`` (default)
+    the update above.
+``"tracked_reconstruction"``
+    the lab's earlier **[R]** reconstruction, kept for comparison: :math:`x^+ = Wx -
+    \gamma y/\|y\|`, :math:`z^+ = (1-\alpha)z + \alpha g(x^+)`, :math:`y^+ = Wy + z^+ - z`,
+    :math:`z^0 = y^0 = g(x^0)`, gradient after mixing, two gossip rounds per iteration.
+
+Switches (plausible bugs, for the mutation tests): ``gossip_x=False`` (no mixing of
+:math:`X`), ``normalize=False`` (step :math:`-\gamma z_i` instead of
+:math:`-\gamma z_i/\|z_i\|`), ``gamma_n_power`` (exponent of :math:`n` in :math:`\gamma`,
+1/4 in the paper; 1/2 is the mutant), ``gamma_K_power`` (exponent of :math:`1/K` in
+:math:`\gamma`, 3/4 in the paper).
 
 No Lipschitz constant, variance or spectral gap enters: :class:`DNASA` never calls
 ``problem.constants()``, and :func:`make_dnasa` builds it without them (``make_method``
 works too, but evaluates the lab's common symbols on the way; its D-NASA defaults are plain
-numbers).  Defaults :math:`\alpha_0 = \gamma_0 = 1` **[R]**.
+numbers).
 
 Oracle: ``problem.stochastic_local_gradient(X, rngs)`` when the problem has one (e.g.
 :mod:`problems.nonconvex_distributed`; noise from the method's per-seed generators),
@@ -47,6 +73,8 @@ References
 ----------
 .. [1] J. Li, X. Chen, S. Ma, M. Hong. "Problem-Parameter-Free Decentralized Nonconvex
    Stochastic Optimization." arXiv:2402.08821, 2024.
+.. [2] Official code: github.com/JasonJiaxiangLi/decen_mpi4py (``synthetic_linear_speedup.py``,
+   ``synthetic_comparison.py``, ``algorithms/dnasa.py``); followed, not copied.
 """
 
 from __future__ import annotations
@@ -66,14 +94,19 @@ from ..theory.dnasa_bounds import dnasa_parameters
 from ..validation import check_int
 from .algorithms import METHODS, DecentralizedMethod
 
-__all__ = ["DNASA", "DEFAULTS", "make_dnasa", "run_dnasa", "run_method"]
+__all__ = ["DNASA", "DEFAULTS", "SWITCHES", "VARIANTS", "make_dnasa", "run_dnasa", "run_method"]
 
 #: D-NASA's parameters: plain numbers only (no expression in problem constants); K is required.
 DEFAULTS = {"alpha0": 1.0, "gamma0": 1.0, "K": None}
+#: named variants: the authors' update (default) and the lab's earlier [R] reconstruction
+VARIANTS = ("authors", "tracked_reconstruction")
+#: switches of the update (defaults = the paper); the mutation tests flip them
+SWITCHES = {"variant": "authors", "gossip_x": True, "normalize": True, "gamma_n_power": 0.25,
+            "gamma_K_power": 0.75}
 
 
 class DNASA(DecentralizedMethod):
-    """D-NASA [R]; ``params``: ``alpha0``, ``gamma0``, ``K`` (horizon); adds ``alpha``, ``gamma``, ``n``."""
+    """D-NASA [V]; ``params``: ``alpha0``, ``gamma0``, ``K`` (+ :data:`SWITCHES`); adds ``alpha``, ``gamma``, ``n``."""
 
     def __post_init__(self):
         super().__post_init__()
@@ -83,10 +116,17 @@ class DNASA(DecentralizedMethod):
         K = self.params["K"]
         if isinstance(K, float) and K.is_integer():
             K = int(K)
+        sw = {**SWITCHES, **{k: self.params[k] for k in SWITCHES if k in self.params}}
+        if sw["variant"] not in VARIANTS:
+            raise ValueError(f"D-NASA variant must be one of {VARIANTS}, got {sw['variant']!r}")
         n = self.mixing.m
         p = dnasa_parameters(self.params.get("alpha0", DEFAULTS["alpha0"]),
                              self.params.get("gamma0", DEFAULTS["gamma0"]), n, K)
-        self.params = {**self.params, "K": K, "n": n, **p}
+        if sw["gamma_n_power"] != SWITCHES["gamma_n_power"]:  # mutant: gamma ~ n^power
+            p["gamma"] *= n ** (float(sw["gamma_n_power"]) - SWITCHES["gamma_n_power"])
+        if sw["gamma_K_power"] != SWITCHES["gamma_K_power"]:  # mutant: gamma ~ K^-power
+            p["gamma"] *= K ** (SWITCHES["gamma_K_power"] - float(sw["gamma_K_power"]))
+        self.params = {**self.params, "K": K, "n": n, **sw, **p}
 
     def _grad(self, X):
         oracle = getattr(self.problem, "stochastic_local_gradient", None)
@@ -94,17 +134,33 @@ class DNASA(DecentralizedMethod):
             return self._full(X)
         return oracle(X, [g for g, _ in self._gens])
 
+    def _direction(self, V):
+        r""":math:`v_i/\|v_i\|` per agent (zero for a zero :math:`v_i`), or :math:`v_i` unnormalized."""
+        if not self.params["normalize"]:
+            return V
+        xp = namespace(V)
+        nrm = xp.sqrt(xp.sum(V * V, axis=-1))[..., None]
+        return V / xp.where(nrm > 0, nrm, xp.ones_like(nrm))  # zero direction for a zero v_i
+
+    def _gossip_x(self, X):
+        return self._mix(X) if self.params["gossip_x"] else X
+
     def init(self, X0):
+        if self.params["variant"] == "authors":
+            return {"x": X0, "z": 0.0 * X0}, (np.zeros(self.S), np.zeros(self.S), 0)
         G, lifo, comp = self._grad(X0)
         return {"x": X0, "z": G, "y": G}, (lifo, comp, 0)
 
     def step(self, state, t):
         a, g = self.params["alpha"], self.params["gamma"]
-        X, Z, Y = state["x"], state["z"], state["y"]
-        xp = namespace(Y)
-        nrm = xp.sqrt(xp.sum(Y * Y, axis=-1))[..., None]
-        U = Y / xp.where(nrm > 0, nrm, xp.ones_like(nrm))  # zero direction for a zero y
-        Xn = self._mix(X) - g * U
+        if self.params["variant"] == "authors":
+            X, Z = state["x"], state["z"]
+            Xh = X - g * self._direction(Z)  # local normalized step, before mixing
+            G, lifo, comp = self._grad(Xh)  # fresh stochastic gradient at the new local iterate
+            Zh = (1.0 - a) * Z + a * G
+            return {"x": self._gossip_x(Xh), "z": self._mix(Zh)}, (lifo, comp, 1)
+        X, Z, Y = state["x"], state["z"], state["y"]  # tracked_reconstruction [R]
+        Xn = self._gossip_x(X) - g * self._direction(Y)
         G, lifo, comp = self._grad(Xn)
         Zn = (1.0 - a) * Z + a * G
         Yn = self._mix(Y) + Zn - Z
@@ -115,10 +171,17 @@ METHODS["dnasa"] = (DNASA, dict(DEFAULTS))
 
 
 def make_dnasa(problem, mixing: Mixing, K: int, alpha0: float = 1.0, gamma0: float = 1.0,
-               seeds=(0,)) -> DNASA:
-    """D-NASA on ``problem`` over ``mixing`` for horizon ``K``; reads no problem constant."""
-    return DNASA("dnasa", problem, mixing, {"alpha0": alpha0, "gamma0": gamma0, "K": K},
-                 tuple(int(s) for s in seeds), "stochastic")
+               seeds=(0,), variant: str = "authors", gossip_x: bool = True, normalize: bool = True,
+               gamma_n_power: float = 0.25, gamma_K_power: float = 0.75) -> DNASA:
+    """D-NASA on ``problem`` over ``mixing`` for horizon ``K``; reads no problem constant.
+
+    ``variant``, ``gossip_x``, ``normalize``, ``gamma_n_power``, ``gamma_K_power``: see the module docstring
+    (defaults = the authors' method).
+    """
+    params = {"alpha0": alpha0, "gamma0": gamma0, "K": K, "variant": variant,
+              "gossip_x": bool(gossip_x), "normalize": bool(normalize), "gamma_n_power": float(gamma_n_power),
+              "gamma_K_power": float(gamma_K_power)}
+    return DNASA("dnasa", problem, mixing, params, tuple(int(s) for s in seeds), "stochastic")
 
 
 def run_method(method, T: int, n_checkpoints: int = 60, spacing: str = "log",
@@ -194,9 +257,9 @@ def build_dnasa(config: RunConfig):
     name = ospec.pop("name")
     if name != "dnasa":
         raise ValueError(f"run_dnasa runs the 'dnasa' method only, got {name!r}")
-    unknown = set(ospec) - set(DEFAULTS)
+    unknown = set(ospec) - set(DEFAULTS) - set(SWITCHES)
     if unknown:
-        raise ValueError(f"method 'dnasa' has no parameter(s) {sorted(unknown)}; it takes {sorted(DEFAULTS)}")
+        raise ValueError(f"method 'dnasa' has no parameter(s) {sorted(unknown)}; it takes {sorted(set(DEFAULTS) | set(SWITCHES))}")
     K = ospec.pop("K", None)
     if K is not None and K != config.T:
         raise ValueError(f"D-NASA's horizon K = {K} must equal the run length T = {config.T}")

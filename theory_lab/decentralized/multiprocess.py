@@ -82,7 +82,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["AgentFailure", "NeighbourMixing", "agent_groups", "gather", "run_multiprocess", "worker"]
+__all__ = ["AgentFailure", "NeighbourMixing", "agent_groups", "check_supported", "gather", "run_multiprocess",
+           "worker"]
 
 DETERMINISTIC = ("dgd", "extra", "diging", "mc_gt")
 #: torch.distributed time-out of every wait, and the launcher's stall threshold (seconds).
@@ -121,14 +122,29 @@ def _exit_with_parent(parent: int | None = None) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-def check_supported(config) -> None:
-    """Refuse, before spawning, a method the multi-process runner does not run."""
+def check_supported(config, build: bool = True) -> None:
+    """Refuse, before spawning, a config the multi-process runner does not run.
+
+    The runner covers the deterministic methods :data:`DETERMINISTIC` (``dgd`` without a
+    batch).  With ``build`` the config is built once here, so bad parameters and stochastic
+    settings fail with a :class:`~theory_lab.errors.UserError` before any process starts.
+    """
+    from ..config import RunConfig
     from ..errors import UserError
 
+    if not isinstance(config, RunConfig):
+        raise UserError(f"the multi-process runner needs a RunConfig, got {type(config).__name__}")
     name = config.optimizer.get("name")
     if name not in DETERMINISTIC:
         raise UserError(f"the multi-process runner supports the deterministic methods "
                         f"{', '.join(DETERMINISTIC)}; got {name!r}")
+    if build:
+        from .simulate import build_decentralized
+
+        _, _, method = build_decentralized(config)
+        if method.oracle != "exact":
+            raise UserError(f"the multi-process runner supports deterministic gradients only; "
+                            f"{name!r} with batch={method.params.get('batch')!r} is stochastic")
 
 
 class AgentFailure(RuntimeError):
@@ -223,7 +239,7 @@ def worker(rank: int, world: int, config_dict: dict, out_dir: str,
                             timeout=timedelta(seconds=timeout_s))
     try:
         cfg = RunConfig.from_dict(config_dict)
-        check_supported(cfg)
+        check_supported(cfg, build=False)  # built just below
         prob, mixing, method = build_decentralized(cfg)  # full problem (same on every rank)
         groups = agent_groups(prob.m, world)
         mine = groups[rank]
@@ -312,7 +328,7 @@ def run_multiprocess(config, n_procs: int | None = None, timeout_s: float = DEFA
     """
     import torch.multiprocessing as mp
 
-    check_supported(config)
+    check_supported(config)  # refuse here, not from inside the agent processes
     m = int(config.problem["m"])
     n_procs = m if n_procs is None else int(n_procs)
     agent_groups(m, n_procs)  # validates
@@ -402,9 +418,13 @@ def main(argv=None) -> int:
         return 0
     if not args.config:
         parser.error("--config is required")
+    from ..config import RunConfig
+
+    config_dict = json.loads(Path(args.config).read_text())
+    check_supported(RunConfig.from_dict(config_dict))
     rank, world = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
     _exit_with_parent()
-    worker(rank, world, json.loads(Path(args.config).read_text()), args.out, args.timeout)
+    worker(rank, world, config_dict, args.out, args.timeout)
     return 0
 
 

@@ -18,17 +18,28 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from ..schedules import equal_stages, ge_step_decay, multistage
+from ..validation import check_call
 from .base import Optimizer
 from .heavy_ball import heavy_ball, sgd
 
 REGISTRY: dict[str, Callable[..., Optimizer]] = {}
+#: name -> {"module": ..., "file": ...} of the registered factory
+ORIGINS: dict[str, dict] = {}
 
 
 def register(name: str):
+    """Decorator adding an optimizer factory to :data:`REGISTRY` under ``name``.
+
+    The factory's module and source file go to :data:`ORIGINS` (the cache fingerprint
+    and sweep workers use them).  Registering ``name`` again from the same module (a
+    re-run notebook cell, an edited plugin) replaces it with a ``RuntimeWarning``; from
+    another module it raises ``ValueError``.
+    """
+
     def deco(factory):
-        if name in REGISTRY and REGISTRY[name] is not factory:
-            raise ValueError(f"optimizer {name!r} is already registered")
-        REGISTRY[name] = factory
+        from theory_lab.plugins import record_registration
+
+        record_registration("optimizer", REGISTRY, ORIGINS, name, factory)
         return factory
 
     return deco
@@ -60,7 +71,7 @@ def hb_factory(lr, beta, T=None):
 
 @register("multistage_shb")
 def multistage_shb(eta0, beta, T, n_stages=4, factor=2.0, stage_lengths=None):
-    """Multistage SHB (Pan et al. 2024, Alg. 1 [R]): equal stages, lr / factor per stage, fixed beta."""
+    """Multistage SHB (Pan et al. 2024, Alg. 1): equal stages [V], lr / factor per stage, fixed beta [R]."""
     lengths = stage_lengths or equal_stages(T, n_stages)
     return replace(heavy_ball(multistage(eta0, lengths, factor), beta, T), name="multistage_shb")
 
@@ -79,18 +90,13 @@ def make(name: str, T: int | None = None, **params) -> Optimizer:
     if name not in REGISTRY:
         raise ValueError(f"unknown optimizer {name!r}; available: {', '.join(sorted(REGISTRY))}")
     factory = REGISTRY[name]
-    sig = inspect.signature(factory)
-    unknown = [k for k in params if k not in sig.parameters]
-    if unknown:
-        raise ValueError(
-            f"optimizer {name!r} has no parameter(s) {unknown}; it takes: {', '.join(sig.parameters)}"
-        )
-    if "T" in sig.parameters:
+    if "T" in inspect.signature(factory).parameters:
         params["T"] = T
+    params = check_call(factory, params, what=f"optimizer {name!r}", name=name)
     return factory(**params)
 
 
-__all__ = ["REGISTRY", "Optimizer", "available", "heavy_ball", "make", "register", "sgd"]
+__all__ = ["ORIGINS", "REGISTRY", "Optimizer", "available", "heavy_ball", "make", "register", "sgd"]
 
 # the research lines' optimizers register themselves on import
 from . import adagrad, matrix, scale, zeroth_order  # noqa: E402,F401

@@ -209,7 +209,7 @@ def _check_eps(eps) -> float:
 @register("adagrad")
 @_lr_required
 def adagrad(lr=None, eps=0.0, radius=None, center=None, initial_accumulator_value=0.0,
-            T=None) -> Optimizer:
+            T=None, sqrt=True) -> Optimizer:
     r"""Diagonal AdaGrad (eps outside the sqrt, as torch), optional l_inf-ball projection.
 
     Parameters
@@ -226,6 +226,9 @@ def adagrad(lr=None, eps=0.0, radius=None, center=None, initial_accumulator_valu
     initial_accumulator_value : float >= 0
         :math:`v_{-1}`, as ``torch.optim.Adagrad``'s argument.
     T : ignored (horizon, passed by the registry).
+    sqrt : bool, default True
+        ``False`` divides by :math:`v_t` instead of :math:`\sqrt{v_t}`: not a method, a bug
+        kept as a mutant for :mod:`theory_lab.claims.adagrad` (pure ``step`` only).
 
     Returns
     -------
@@ -258,7 +261,7 @@ def adagrad(lr=None, eps=0.0, radius=None, center=None, initial_accumulator_valu
     def step(state, grad, t):
         xp = namespace(grad)
         v = state["v"] + grad * grad
-        denom = xp.sqrt(v) + eps
+        denom = (xp.sqrt(v) if sqrt else v) + eps
         if eps == 0:
             denom = _safe_denominator(xp, denom)
         w = state["w"] - lr * (grad / denom)
@@ -281,7 +284,9 @@ def adagrad(lr=None, eps=0.0, radius=None, center=None, initial_accumulator_valu
 
     hp = {"lr": lr, "eps": eps, "radius": radius, "center": center,
           "initial_accumulator_value": acc0}
-    return Optimizer("adagrad", init, step, hp, step_inplace=step_inplace)
+    if not sqrt:
+        hp["sqrt"] = False
+    return Optimizer("adagrad", init, step, hp, step_inplace=step_inplace if sqrt else None)
 
 
 @register("adagrad_norm")

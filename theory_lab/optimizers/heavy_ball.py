@@ -28,7 +28,7 @@ References
 ----------
 .. [1] B. T. Polyak. "Some methods of speeding up the convergence of iteration methods."
    USSR Comp. Math. and Math. Physics, 1964.
-.. [2] J. Pan, Y. Liu, X. Wang, T. Zhang. "Accelerated Convergence of Stochastic Heavy
+.. [2] R. Pan, Y. Liu, X. Wang, T. Zhang. "Accelerated Convergence of Stochastic Heavy
    Ball Method under Anisotropic Gradient Noise." ICLR 2024. arXiv:2312.14567.
 .. [3] R. Ge, S. M. Kakade, R. Kidambi, P. Netrapalli. "The Step Decay Schedule."
    NeurIPS 2019.

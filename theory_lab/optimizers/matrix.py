@@ -25,17 +25,16 @@ problems whose one-sided smoothness acts on the right (matrix regression :math:`
 ``accumulate=False`` uses :math:`V_t = G_t G_t^\top`: the direction is then
 :math:`(G G^\top)^{+1/2} G = U V^\top`, Muon's.
 
-``asgo_practical`` -- the public implementation [V]: momentum
-:math:`M = 0.9 M + 0.1 G`; preconditioner on the smaller side,
-:math:`P = 0.8 P + 0.2\, G G^\top` (:math:`G^\top G` when :math:`m > n`), :math:`P_0 = 0`;
-:math:`U = P^{-1/2} M` (or :math:`M P^{-1/2}`) by the Polar-Express coupled iteration (10
-steps) or Newton-Schulz / eigh; Frobenius rescaling
-:math:`U \leftarrow U \cdot \text{rms}\, \sqrt{mn} / \|U\|_F` with rms 0.2; decoupled weight
-decay.
+``asgo_practical`` -- the official implementation [V] (``optimizers/asgo.py`` of
+``infinity-stars/ASGO``): momentum :math:`M = 0.9 M + 0.1 G`; :math:`P = 0.8 P + 0.2\, G G^\top`
+and :math:`U = P^{-1/2} M` when :math:`m < n`, else (square included)
+:math:`P = 0.8 P + 0.2\, G^\top G` and :math:`U = M P^{-1/2}`; :math:`P_0 = 0`; 10 Polar-Express
+steps with damping 1e-10; :math:`U \leftarrow 0.2\sqrt{mn}\, U/\|U\|_F`; decoupled weight
+decay 0.1; lr 0.01.
 
-``dasgo`` -- diagonal variant [V]: :math:`p = 0.95 p + 0.05\, \operatorname{diag}(G G^\top)`
-(row sums of :math:`G \odot G`, on the smaller side), :math:`U = M / \sqrt{p + 10^{-8}}`;
-the optional Frobenius rescaling (off by default) is our addition.
+``dasgo`` -- the official diagonal variant [V] (``optimizers/dasgo.py``): one value per
+column for any shape, :math:`p = 0.95 p + 0.05 \sum_i G_{i:}\odot G_{i:}` (sum over dim 0),
+:math:`U = M / \sqrt{p + 10^{-8}}`, RMS 0.2 rescaling always, weight decay 0.1.
 
 ``one_sided_shampoo`` -- Shampoo's accumulators and roots with exponent 1/2 on the left and
 none on the right: the same map as ``asgo`` computed by the Shampoo code path (the
@@ -83,6 +82,7 @@ from ..backends import namespace
 from ..matrix_functions import (
     ROOT_METHODS,
     inverse_root,
+    inverse_sqrt_polar_express,
     matrix_power_eigh,
     orthogonalize_newton_schulz,
     orthogonalize_svd,
@@ -158,7 +158,7 @@ def _zeros_square(xp, w0, k):
 # -- ASGO (theory form) --------------------------------------------------------------------
 @register("asgo")
 def asgo(lr, m, n, eps: float = 0.0, T=None, side: str = "left", root: str = "eigh",
-         accumulate: bool = True) -> Optimizer:
+         accumulate: bool = True, root_order: int = 2) -> Optimizer:
     r"""ASGO, theory form: :math:`V_t = V_{t-1} + G_t G_t^\top`, :math:`W \leftarrow W - \eta (V_t+\epsilon I)^{-1/2} G_t`.
 
     Parameters
@@ -176,9 +176,16 @@ def asgo(lr, m, n, eps: float = 0.0, T=None, side: str = "left", root: str = "ei
         or a non-singular :math:`V`).
     accumulate : bool
         ``False``: :math:`V_t = G_t G_t^\top` (no memory), the direction of Muon.
+    root_order : int
+        :math:`p` in :math:`V_t^{-1/p}`; the method is :math:`p = 2`.  ``root_order=1``
+        (:math:`V^{-1}`, the missing square root) exists only as a named mutant for the
+        claims of :mod:`theory_lab.claims.asgo`.
     """
     m, n = _dims(m, n)
     eps, side, root = _eps(eps), _side(side), _root_method(root)
+    p_root = int(root_order)
+    if p_root not in (1, 2):
+        raise ValueError(f"root_order must be 2 (ASGO) or 1 (the V^-1 mutant), got {root_order!r}")
     sched = _schedule(lr, T)
     k = m if side == "left" else n
 
@@ -191,36 +198,73 @@ def asgo(lr, m, n, eps: float = 0.0, T=None, side: str = "left", root: str = "ei
         G = _mat(xp, grad, m, n)
         GG = _outer(xp, G, side)
         V = state["V"] + GG if accumulate else GG
-        P = inverse_root(V, 2, method=root, eps=eps)
+        P = inverse_root(V, p_root, method="eigh" if p_root == 1 else root, eps=eps)
         U = _apply(P, G, side)
         return {"w": state["w"] - sched(t) * _flat(xp, U), "V": V}
 
     return Optimizer("asgo", init, step, {"lr": sched.describe(), "m": m, "n": n, "eps": eps,
-                                          "side": side, "root": root, "accumulate": accumulate})
+                                          "side": side, "root": root, "accumulate": accumulate,
+                                          "root_order": p_root})
 
 
 # -- ASGO (practical form) -----------------------------------------------------------------
+def _practical_side(side, m, n):
+    if side is None:
+        return "left" if m < n else "right"          # official: grad.size(0) < grad.size(1)
+    return _side(side)
+
+
+def _rescale(xp, U, rms, m, n):
+    nrm = xp.linalg.matrix_norm(U, ord="fro")[:, None, None]
+    return U * (rms * math.sqrt(m * n)) / xp.where(nrm > 0, nrm, xp.ones_like(nrm))
+
+
 @register("asgo_practical")
-def asgo_practical(lr, m, n, beta1: float = 0.9, beta2: float = 0.8, rms: float | None = 0.2,
-                   weight_decay: float = 0.0, root: str = "polar_express", root_steps: int = 10,
-                   eps: float = 0.0, T=None) -> Optimizer:
-    r"""ASGO, practical form [V]: momentum, EMA of :math:`GG^\top` on the smaller side, Frobenius rescaling.
+def asgo_practical(lr, m, n, beta1: float = 0.9, beta2: float = 0.8,
+                   rms: float | None = 0.2, weight_decay: float = 0.1, root: str = "polar_express",
+                   root_steps: int = 10, eps: float = 1e-10, side: str | None = None,
+                   T=None) -> Optimizer:
+    r"""ASGO, practical form, as the official code [V]: momentum, EMA of :math:`GG^\top`, RMS rescaling.
+
+    Follows ``optimizers/asgo.py`` and ``optimizers/utils/matrix_decom.py`` of the
+    repository ``infinity-stars/ASGO`` (defaults from ``LLMmodels/config/optimizer/asgo.yaml``):
+
+    .. math::
+        M \leftarrow \beta_1 M + (1-\beta_1) G,\qquad
+        P \leftarrow \beta_2 P + (1-\beta_2)\, S(G),\qquad P_0 = 0,
+
+    with :math:`S(G) = G G^\top` and :math:`U = P^{-1/2} M` when :math:`m < n`, else
+    (:math:`m \ge n`, **square matrices included**) :math:`S(G) = G^\top G` and
+    :math:`U = M P^{-1/2}`; then :math:`U \leftarrow U \cdot 0.2\sqrt{mn}/\|U\|_F` and
+    :math:`W \leftarrow (1 - \eta\lambda) W - \eta U`.  :math:`P^{-1/2}` by 10 Polar-Express
+    steps (:func:`theory_lab.matrix_functions.inverse_sqrt_polar_express`, damping
+    :math:`\epsilon` in its normalization only, as in the official routine).
 
     Parameters
     ----------
+    lr : float or schedule spec
+        :math:`\eta` (official 0.01 [V]; required here, as for every optimizer of the registry).
     beta1 : float in [0, 1)
-        Momentum :math:`M = \beta_1 M + (1-\beta_1) G` (0.9).
+        Momentum :math:`M = \beta_1 M + (1-\beta_1) G` (0.9 [V]).
     beta2 : float in [0, 1)
-        :math:`P = \beta_2 P + (1-\beta_2) G G^\top` (0.8).
+        :math:`P = \beta_2 P + (1-\beta_2) S(G)` (0.8 [V]).
     rms : float or None
-        Rescale the update to RMS ``rms`` (:math:`U \cdot \text{rms}\sqrt{mn}/\|U\|_F`); None: off.
+        Rescale the update to RMS ``rms`` (0.2 [V]); None: off (not official).
     weight_decay : float >= 0
-        Decoupled: :math:`W \leftarrow W - \eta\lambda W - \eta U`.
+        Decoupled, :math:`\lambda` (0.1 [V]).
     root : {"polar_express", "newton_schulz", "eigh"}
     root_steps : int
-        Steps of the Polar-Express iteration (10).
+        Steps of the Polar-Express iteration (10 [V]).
     eps : float >= 0
-        Damping of :math:`P` (0: none; with eigh, 0 means the pseudo-inverse).
+        Damping (1e-10 [V]): inside the Polar-Express normalization; added to :math:`P`
+        for ``newton_schulz``/``eigh`` (eigh with 0: pseudo-inverse).
+    side : {None, "left", "right"}
+        None: the official rule (left iff :math:`m < n`); an explicit side is a variant.
+
+    Notes
+    -----
+    The official code replaces a non-finite root by the identity and divides by
+    :math:`\|U\|_F` without a guard; here a zero :math:`U` stays zero (no division by 0).
     """
     m, n = _dims(m, n)
     beta1, beta2 = check_momentum("beta1", beta1), check_momentum("beta2", beta2)
@@ -229,9 +273,14 @@ def asgo_practical(lr, m, n, beta1: float = 0.9, beta2: float = 0.8, rms: float 
     if rms is not None:
         rms = check_positive("rms", rms)
     sched = _schedule(lr, T)
-    side = "left" if m <= n else "right"
-    k = min(m, n)
-    kw = {"steps": int(root_steps)} if root == "polar_express" else {}
+    side = _practical_side(side, m, n)
+    k = m if side == "left" else n
+    steps = int(root_steps)
+
+    def inv_sqrt(P):
+        if root == "polar_express":
+            return inverse_sqrt_polar_express(P, steps=steps, eps=eps)
+        return inverse_root(P, 2, method=root, eps=eps)
 
     def init(w0):
         _check_matrix("asgo_practical", w0, m, n)
@@ -243,10 +292,9 @@ def asgo_practical(lr, m, n, beta1: float = 0.9, beta2: float = 0.8, rms: float 
         G = _mat(xp, grad, m, n)
         Mom = beta1 * _mat(xp, state["M"], m, n) + (1 - beta1) * G
         P = beta2 * state["P"] + (1 - beta2) * _outer(xp, G, side)
-        U = _apply(inverse_root(P, 2, method=root, eps=eps, **kw), Mom, side)
+        U = _apply(inv_sqrt(P), Mom, side)
         if rms is not None:
-            nrm = xp.linalg.matrix_norm(U, ord="fro")[:, None, None]
-            U = U * (rms * math.sqrt(m * n)) / xp.where(nrm > 0, nrm, xp.ones_like(nrm))
+            U = _rescale(xp, U, rms, m, n)
         lr_t = sched(t)
         w = state["w"] - lr_t * _flat(xp, U)
         if wd:
@@ -255,30 +303,58 @@ def asgo_practical(lr, m, n, beta1: float = 0.9, beta2: float = 0.8, rms: float 
 
     return Optimizer("asgo_practical", init, step,
                      {"lr": sched.describe(), "m": m, "n": n, "beta1": beta1, "beta2": beta2,
-                      "rms": rms, "weight_decay": wd, "root": root, "side": side})
+                      "rms": rms, "weight_decay": wd, "root": root, "root_steps": steps,
+                      "eps": eps, "side": side})
 
 
 @register("dasgo")
 def dasgo(lr, m, n, beta1: float = 0.9, beta2: float = 0.95, eps: float = 1e-8,
-          rms: float | None = None, T=None) -> Optimizer:
-    r"""DASGO [V]: diagonal ASGO, :math:`p = \beta_2 p + (1-\beta_2)\operatorname{diag}(GG^\top)`, :math:`U = M/\sqrt{p+\epsilon}`.
+          rms: float | None = 0.2, weight_decay: float = 0.1, reduce_dim: int = 0,
+          T=None) -> Optimizer:
+    r"""DASGO, as the official code [V]: one preconditioner value per column, RMS rescaling.
 
-    The diagonal lives on the smaller side (row sums of :math:`G\odot G` when
-    :math:`m \le n`, column sums otherwise); ``rms`` (off by default) is our optional
-    Frobenius rescaling, as in ``asgo_practical``.
+    Follows ``optimizers/dasgo.py`` of ``infinity-stars/ASGO`` (defaults from
+    ``LLMmodels/config/optimizer/dasgo.yaml``): for any shape,
+
+    .. math::
+        M \leftarrow \beta_1 M + (1-\beta_1) G,\qquad
+        p_j \leftarrow \beta_2 p_j + (1-\beta_2) \sum_i G_{ij}^2 ,\qquad
+        U_{ij} = M_{ij} / \sqrt{p_j + \epsilon},
+
+    (the sum over dim 0 of the ``(m, n)`` gradient: :math:`p\in\mathbb R^n`, the diagonal
+    of :math:`G^\top G`), then :math:`U \leftarrow U\cdot 0.2\sqrt{mn}/\|U\|_F` (always) and
+    :math:`W \leftarrow (1-\eta\lambda) W - \eta U`.
+
+    Parameters
+    ----------
+    lr : float or schedule spec
+        (0.01 in the official config [V]).
+    beta1, beta2 : float
+        0.9 and 0.95 [V].
+    eps : float
+        1e-8 [V].
+    rms : float or None
+        0.2 [V]; None switches the rescaling off (not official).
+    weight_decay : float
+        0.1 [V].
+    reduce_dim : {0, 1}
+        0 (official): one value per column; 1: one per row (a named variant/mutant).
     """
     m, n = _dims(m, n)
     beta1, beta2 = check_momentum("beta1", beta1), check_momentum("beta2", beta2)
     eps = _eps(eps)
+    wd = check_positive("weight_decay", weight_decay, allow_zero=True)
     if rms is not None:
         rms = check_positive("rms", rms)
+    if reduce_dim not in (0, 1):
+        raise ValueError(f"reduce_dim must be 0 (official: per column) or 1 (per row), got {reduce_dim!r}")
     sched = _schedule(lr, T)
-    left = m <= n
+    per_col = reduce_dim == 0
 
     def init(w0):
         _check_matrix("dasgo", w0, m, n)
         xp = namespace(w0)
-        k = m if left else n
+        k = n if per_col else m
         return {"w": w0, "M": w0 * 0,
                 "p": xp.zeros((w0.shape[0], k), dtype=w0.dtype, device=getattr(w0, "device", None))}
 
@@ -286,16 +362,20 @@ def dasgo(lr, m, n, beta1: float = 0.9, beta2: float = 0.95, eps: float = 1e-8,
         xp = namespace(grad)
         G = _mat(xp, grad, m, n)
         Mom = beta1 * _mat(xp, state["M"], m, n) + (1 - beta1) * G
-        p = beta2 * state["p"] + (1 - beta2) * xp.sum(G * G, axis=-1 if left else -2)
+        p = beta2 * state["p"] + (1 - beta2) * xp.sum(G * G, axis=-2 if per_col else -1)
         d = 1.0 / xp.sqrt(p + eps)
-        U = Mom * (d[:, :, None] if left else d[:, None, :])
+        U = Mom * (d[:, None, :] if per_col else d[:, :, None])
         if rms is not None:
-            nrm = xp.linalg.matrix_norm(U, ord="fro")[:, None, None]
-            U = U * (rms * math.sqrt(m * n)) / xp.where(nrm > 0, nrm, xp.ones_like(nrm))
-        return {"w": state["w"] - sched(t) * _flat(xp, U), "M": _flat(xp, Mom), "p": p}
+            U = _rescale(xp, U, rms, m, n)
+        lr_t = sched(t)
+        w = state["w"] - lr_t * _flat(xp, U)
+        if wd:
+            w = w - lr_t * wd * state["w"]
+        return {"w": w, "M": _flat(xp, Mom), "p": p}
 
     return Optimizer("dasgo", init, step, {"lr": sched.describe(), "m": m, "n": n, "beta1": beta1,
-                                           "beta2": beta2, "eps": eps, "rms": rms})
+                                           "beta2": beta2, "eps": eps, "rms": rms,
+                                           "weight_decay": wd, "reduce_dim": reduce_dim})
 
 
 # -- Shampoo family ------------------------------------------------------------------------

@@ -1,45 +1,60 @@
-r"""SCALE (column-normalized SGD with last-layer momentum), a per-layer wrapper, state memory.
+r"""SCALE (row-RMS-normalized SGD with last-layer momentum), a per-layer wrapper, state memory.
 
 Parameters of a multi-layer model are stored by the runner as one flat row per seed, an
 ``(S, d)`` array, with the layers' matrices :math:`W_1, \dots, W_L`
 (:math:`W_l \in \mathbb R^{m_l\times n_l}`) flattened row-major and concatenated in
 order, :math:`d = \sum_l m_l n_l`; ``shapes = [(m_1, n_1), ..., (m_L, n_L)]`` describes
 the layout and the **last** entry is the output layer.  A single matrix (``m``, ``n``)
-is the one-layer case ``shapes = [(m, n)]``.  Layers follow torch's ``(out, in)``
-convention, so a column :math:`W_{:,j}` runs along the *output* dimension.
+is the one-layer case ``shapes = [(m, n)]``.
 
-SCALE (registry ``"scale"``; ``"scale_row"`` is the row-wise variant)
---------------------------------------------------------------------
+Orientation: the lab's (m, n) is torch's (out, in)
+--------------------------------------------------
+Every matrix problem of the lab acts with :math:`W` from the left on the input:
+``matrix_regression`` fits :math:`y = W x` (:math:`x\in\mathbb R^n`, :math:`y\in\mathbb R^m`),
+``deep_linear_regression`` has layers :math:`W_l \in \mathbb R^{d_l\times d_{l-1}}`
+(``(out, in)``), and ``matrix_quadratic`` :math:`\tfrac12\operatorname{tr}(E^\top L E)` has
+its curvature :math:`L` on the output (row) side.  So **m = out, n = in**, exactly the shape
+of a torch ``nn.Linear`` weight, and torch's ``dim=1`` is the lab's column index :math:`j`.
+
+SCALE (registry ``"scale"``) -- the official rule [V]
+------------------------------------------------------
+The official code (repository ``OptimAI-Lab/Minimalist_LLM_Pretraining``, file
+``mem_eff_pt/pt_scale/scale_optimizer.py``) computes, for a weight of shape
+``(out, in)``, ``var = mean(g**2, dim=1, keepdim=True)``, ``s = sqrt(var).clamp_min(1e-8)``,
+``u = g / s``: **each output row is divided by its RMS over the inputs**.  In the lab's
+convention
+
+.. math::
+    \mathcal R(D)_{i,:} = \frac{D_{i,:}}{\max\big(\sqrt{\tfrac1{n}\sum_{j} D_{ij}^2},\ 10^{-8}\big)}
+    = \sqrt n\,\frac{D_{i,:}}{\|D_{i,:}\|_2}\quad(\text{non-zero rows}),
+
+and the step is
 
 .. math::
     M_t = \beta M_{t-1} + (1-\beta) G_{L,t}, \qquad M_{-1} = 0, \qquad
-    W_{l,t+1} = W_{l,t} - \eta_t\, \mathcal C(D_{l,t}), \qquad
+    W_{l,t+1} = (1-\eta_t\lambda) W_{l,t} - \eta_t\, \mathcal R(D_{l,t}), \qquad
     D_{l,t} = \begin{cases} M_t & l = L \\ G_{l,t} & l < L \end{cases}
 
-with :math:`G_{l,t}` the stochastic gradient of layer :math:`l` and the column-wise
-normalization
+with EMA momentum ``lerp_(g, 1 - beta)``, :math:`\beta = 0.9`, on the output layer only
+(``lm_head``, the official "secondary" parameters) [V], and weight decay :math:`\lambda`
+(official default 0).  Every row of the update has Euclidean norm :math:`\sqrt n`:
+:math:`-\eta\,\mathcal R(G)/\sqrt n` is the steepest-descent step for the
+:math:`\|\cdot\|_{2\to\infty}` norm (largest row norm), i.e. the :math:`\|\cdot\|_{1\to 2}`
+steepest descent of :math:`W^\top` (tested).  The only state is :math:`M` (the output
+layer's size); with ``momentum = 0`` there is none.
 
-.. math::
-    \mathcal C(D)_{:,j} = \frac{D_{:,j}}{\|D_{:,j}\|_2 + \epsilon},
+The name "column-normalized" is the paper's: a column of the (in, out) matrix
+:math:`W^\top` is a row of the torch weight; what is normalized is fixed by the code above.
 
-(``axis="row"``: :math:`\mathcal R(D)_{i,:} = D_{i,:}/(\|D_{i,:}\|_2+\epsilon)`).
-:math:`-\eta\,\mathcal C(G)` is the steepest-descent step for the :math:`\|\cdot\|_{1\to2}` norm
-(largest column norm): :math:`\mathcal C(G) = \arg\max_{\|U\|_{1\to 2}\le 1}\langle G, U\rangle`
-when every column is non-zero and :math:`\epsilon = 0`, with value
-:math:`\sum_j \|G_{:,j}\|_2` (tested).  The only state is :math:`M` (the last layer's
-size); with ``momentum = 0`` there is none.
+The **transposed variant** (``axis="column"``, e.g. ``make("scale", ..., axis="column")``)
+normalizes each column :math:`D_{:,j}` over the outputs -- torch ``dim=0``, what the
+official code does only for token embeddings, which are stored ``(vocab, dim)``.  It was
+the lab's default before issue 11 (with :math:`D_{:,j}/\|D_{:,j}\|_2`, ``norm="l2"``).
 
-Choices (the definition follows Glentis, Li, Han, Hong [1]; the details below are ours
-and labelled **[R]**):
-
-* **[R]** :math:`\epsilon` is added to the norm, default :math:`\epsilon = 0`; a column
-  whose norm is exactly 0 gets the update :math:`0/0 := 0` (the denominator is replaced by
-  1 there), the convention of :mod:`theory_lab.optimizers.adagrad`.
-* **[R]** momentum in EMA form :math:`\beta M + (1-\beta) G`; since :math:`\mathcal C` is
-  scale invariant this equals torch-style :math:`\beta M + G` exactly when
-  :math:`\epsilon = 0`.  Default :math:`\beta = 0.9`.
-* **[R]** 1-D parameters (biases, gains) are not handled: every layer must be a matrix.
-* the step size may be a schedule spec (:func:`theory_lab.schedules.make_schedule`).
+Not reproduced (documented limits): 1-D parameters (biases, gains), which the official
+code hands to AdamW, are not handled -- every layer must be a matrix; there is no
+embedding layer.  ``norm="l2"``: :math:`D/(\|D\|_2+\epsilon)` with :math:`0/0 := 0`
+(scale-free; :math:`\mathcal R = \sqrt n\cdot` this when :math:`\epsilon` is negligible).
 
 Per-layer wrapper (registry ``"layerwise"``)
 --------------------------------------------
@@ -63,9 +78,11 @@ References
    Pretraining" (SCALE: Stochastic Column-normAlized Last-layer momEntum).
    arXiv:2506.16659, 2025; ICML 2026 as "Memory-Efficient LLM Pretraining via Minimalist
    Optimizer Design".
-.. [2] J. Bernstein, L. Newhouse. "Old Optimizer, New Norm: An Anthology."
-   arXiv:2409.20325, 2024 (steepest descent under operator norms).
+.. [2] Official code: ``OptimAI-Lab/Minimalist_LLM_Pretraining``,
+   ``mem_eff_pt/pt_scale/scale_optimizer.py`` (class ``SCALE``).
 .. [3] K. Jordan et al. "Muon: An optimizer for hidden layers in neural networks." 2024.
+.. [4] J. Bernstein, L. Newhouse. "Old Optimizer, New Norm: An Anthology."
+   arXiv:2409.20325, 2024 (steepest descent under operator norms).
 """
 
 from __future__ import annotations
@@ -82,13 +99,14 @@ from ..validation import check_dim, check_momentum, check_positive
 from . import REGISTRY, register
 from .base import Optimizer
 
-AXES = ("column", "row")
+AXES = ("row", "column")
 
 __all__ = [
     "AXES",
     "check_shapes",
     "layer_slices",
     "layerwise",
+    "NORMS",
     "normalize",
     "optimizer_state_memory",
     "scale",
@@ -143,19 +161,36 @@ def _check_flat(name, w0, shapes):
 
 
 # -- normalization ------------------------------------------------------------------------
-def normalize(D, axis: str = "column", eps: float = 0.0):
-    r"""Column- (or row-) normalize a batch of matrices ``D`` of shape ``(..., m, n)``.
+NORMS = ("rms", "l2")
+
+
+def normalize(D, axis: str = "row", eps: float = 1e-8, norm: str = "rms"):
+    r"""Row- (or column-) normalize a batch of matrices ``D`` of shape ``(..., m, n)``.
+
+    ``norm="rms"`` (the official rule, ``scale_optimizer.py``): divide by the root mean
+    square, clamped below at ``eps``,
 
     .. math::
-        \mathcal C(D)_{:,j} = D_{:,j} / (\|D_{:,j}\|_2 + \epsilon), \qquad
-        \mathcal R(D)_{i,:} = D_{i,:} / (\|D_{i,:}\|_2 + \epsilon),
+        \mathcal R(D)_{i,:} = \frac{D_{i,:}}{\max\big(\sqrt{\tfrac1n\sum_j D_{ij}^2},\ \epsilon\big)},
+        \qquad
+        \mathcal C(D)_{:,j} = \frac{D_{:,j}}{\max\big(\sqrt{\tfrac1m\sum_i D_{ij}^2},\ \epsilon\big)} ;
 
-    with :math:`0/0 := 0` when :math:`\epsilon = 0` and a column (row) is exactly zero.
+    ``norm="l2"`` (the lab's earlier definition): :math:`D_{i,:}/(\|D_{i,:}\|_2+\epsilon)`
+    (resp. columns), with :math:`0/0 := 0` when :math:`\epsilon = 0`.
+
+    ``axis="row"`` reduces over the last axis (torch ``dim=1`` of an ``(out, in)`` weight);
+    ``axis="column"`` over the second to last (``dim=0``).
     """
     if axis not in AXES:
         raise ValueError(f"unknown normalization axis {axis!r}; available: {', '.join(AXES)}")
+    if norm not in NORMS:
+        raise ValueError(f"unknown normalization {norm!r}; available: {', '.join(NORMS)}")
     xp = namespace(D)
     red = -2 if axis == "column" else -1
+    if norm == "rms":
+        rms = xp.sqrt(xp.mean(D * D, axis=red, keepdims=True))
+        return D / xp.maximum(rms, xp.full_like(rms, eps)) if eps > 0 else \
+            D / xp.where(rms > 0, rms, xp.ones_like(rms))
     nrm = xp.sqrt(xp.sum(D * D, axis=red, keepdims=True))
     den = nrm + eps
     if eps == 0:
@@ -173,24 +208,30 @@ def _schedule(lr, T):
 
 
 @register("scale")
-def scale(lr, shapes=None, m=None, n=None, momentum: float = 0.9, axis: str = "column",
-          eps: float = 0.0, T=None) -> Optimizer:
-    r"""SCALE: column-normalized SGD, EMA momentum :math:`\beta` on the last layer only.
+def scale(lr, shapes=None, m=None, n=None, momentum: float = 0.9, axis: str = "row",
+          eps: float = 1e-8, T=None, norm: str = "rms", weight_decay: float = 0.0) -> Optimizer:
+    r"""SCALE as the official code [V]: row-RMS-normalized SGD, EMA momentum on the output layer only.
 
     Parameters
     ----------
     lr : float or schedule spec
         :math:`\eta` (> 0), or a schedule spec.
     shapes : list of (m, n), optional
-        Layer layout of the flat parameter (last entry = output layer).
+        Layer layout of the flat parameter (last entry = output layer); each layer is
+        torch's ``(out, in)``.
     m, n : int, optional
-        A single matrix parameter instead of ``shapes`` (then it is the last layer).
+        A single matrix parameter instead of ``shapes`` (then it is the output layer).
     momentum : float in [0, 1)
-        :math:`\beta` of the last layer's EMA momentum; 0: no state at all.
-    axis : {"column", "row"}
-        Normalize columns (default, along the output dimension) or rows.
+        :math:`\beta` of the output layer's EMA momentum (0.9 [V]); 0: no state at all.
+    axis : {"row", "column"}
+        ``"row"`` (official): each output row over the inputs, torch ``dim=1``;
+        ``"column"``: the transposed variant (torch ``dim=0``).
     eps : float >= 0
-        Added to each norm; 0: exact normalization with :math:`0/0 := 0`.
+        ``norm="rms"``: the clamp of the RMS (1e-8 [V]); ``norm="l2"``: added to the norm.
+    norm : {"rms", "l2"}
+        ``"rms"`` (official) or the unit-norm ``"l2"`` of the lab's earlier definition.
+    weight_decay : float >= 0
+        Decoupled, :math:`W \leftarrow (1-\eta\lambda)W` before the step (official default 0).
     T : int, optional
         Horizon (for schedule specs).
 
@@ -202,12 +243,16 @@ def scale(lr, shapes=None, m=None, n=None, momentum: float = 0.9, axis: str = "c
     References
     ----------
     .. [1] A. Glentis, J. Li, A. Han, M. Hong. arXiv:2506.16659, 2025.
+    .. [2] ``OptimAI-Lab/Minimalist_LLM_Pretraining``, ``mem_eff_pt/pt_scale/scale_optimizer.py``.
     """
     layers = check_shapes(shapes, m, n)
     beta = check_momentum("momentum", momentum)
     if axis not in AXES:
         raise ValueError(f"unknown normalization axis {axis!r}; available: {', '.join(AXES)}")
+    if norm not in NORMS:
+        raise ValueError(f"unknown normalization {norm!r}; available: {', '.join(NORMS)}")
     eps = check_positive("eps", eps, allow_zero=True)
+    wd = check_positive("weight_decay", weight_decay, allow_zero=True)
     sched = _schedule(lr, T)
     slices = layer_slices(layers)
     a_last = slices[-1][0]
@@ -229,24 +274,27 @@ def scale(lr, shapes=None, m=None, n=None, momentum: float = 0.9, axis: str = "c
             if i == len(slices) - 1 and beta:
                 g = beta * state["m_last"] + (1 - beta) * g
                 new["m_last"] = g
-            U = normalize(xp.reshape(g, (S, mi, ni)), axis, eps)
+            U = normalize(xp.reshape(g, (S, mi, ni)), axis, eps, norm)
             parts.append(xp.reshape(U, (S, mi * ni)))
         upd = parts[0] if len(parts) == 1 else xp.concat(parts, axis=-1)
-        new["w"] = state["w"] - sched(t) * upd
+        lr_t = sched(t)
+        w = state["w"] * (1 - lr_t * wd) if wd else state["w"]
+        new["w"] = w - lr_t * upd
         return new
 
     return Optimizer("scale", init, step,
                      {"lr": sched.describe(), "shapes": [list(s) for s in layers],
-                      "momentum": beta, "axis": axis, "eps": eps})
+                      "momentum": beta, "axis": axis, "eps": eps, "norm": norm,
+                      "weight_decay": wd})
 
 
 @register("scale_row")
-def scale_row(lr, shapes=None, m=None, n=None, momentum: float = 0.9, eps: float = 0.0,
-              T=None) -> Optimizer:
-    r"""SCALE with row-wise normalization :math:`D_{i,:}/\|D_{i,:}\|_2` (the same as ``scale`` with ``axis="row"``)."""
+def scale_row(lr, shapes=None, m=None, n=None, momentum: float = 0.9, eps: float = 1e-8,
+              T=None, norm: str = "rms") -> Optimizer:
+    r"""SCALE with rows normalized, :math:`\mathcal R(D)` (the official orientation: the same as ``scale``)."""
     from dataclasses import replace
 
-    return replace(scale(lr, shapes, m, n, momentum, "row", eps, T), name="scale_row")
+    return replace(scale(lr, shapes, m, n, momentum, "row", eps, T, norm), name="scale_row")
 
 
 # -- per-layer wrapper --------------------------------------------------------------------

@@ -1,7 +1,9 @@
 r"""Bounds for AdaGrad, AdaGrad-norm and SGD under anisotropic smoothness (Liu, Pan, Zhang, ICLR 2025).
 
 Shapes **[V]** (the paper's abstract and reviews): for convex :math:`f` with smoothness
-vector :math:`L` and noise vector :math:`\sigma` (mini-batch :math:`M`), diagonal AdaGrad
+vector :math:`L` and noise vector :math:`\sigma` (mini-batch :math:`M`) -- plain anisotropic
+smoothness, :math:`L_1 = 0` in the generalized :math:`L_0 + L_1|\nabla f|` form (**[V]**, the
+OpenReview reviews: the convex theorem assumes :math:`L_1 = 0`) -- diagonal AdaGrad
 with projection onto an :math:`\ell_\infty` ball converges like
 
 .. math::

@@ -90,6 +90,7 @@ __all__ = [
     "assoc_one_step",
     "bound_table",
     "check_inequalities",
+    "advantage_slope_tolerance",
     "predicted_advantage",
     "psd_power",
     "regret_bound",
@@ -150,6 +151,21 @@ def sgd_smooth_bound(L_op: float, D_F: float, T: int, eta: float | None = None,
 def predicted_advantage(trace_L: float, L_op: float, D_F: float, D_op: float) -> float:
     r"""ASGO/SGD bound ratio without constants: :math:`(\operatorname{tr}L/\|L\|_{op}) / (D_F^2/D_{op}^2)` (< 1: ASGO better)."""
     return (trace_L / L_op) / (D_F**2 / D_op**2)
+
+
+def advantage_slope_tolerance(predicted_span: float = 16.0, sgd_pin: float = 2.0) -> float:
+    r"""Half-width of the window around slope 1 for measured vs predicted advantage.
+
+    On a quadratic with :math:`\eta = 1/\|L\|`, SGD's sum of suboptimalities is pinned in
+    :math:`[\|L\|D_F^2/4, \|L\|D_F^2/2]` (exact), i.e. within a factor ``sgd_pin`` = 2
+    of its bound.  If ASGO's bound were equally tight, the measured/predicted ratio
+    could drift by at most that factor across a grid whose predicted ratio spans
+    ``predicted_span`` (16 for effective and stable ranks in [1.5, 6]), moving the
+    log-log slope by at most :math:`\log(\text{pin}) / \log(\text{span})` = 0.25.
+    """
+    if not (predicted_span > 1 and sgd_pin >= 1):
+        raise ValueError(f"need predicted_span > 1 and sgd_pin >= 1, got {predicted_span!r}, {sgd_pin!r}")
+    return math.log(sgd_pin) / math.log(predicted_span)
 
 
 def bound_table(Lmat: np.ndarray, E0: np.ndarray, T: int, D_op: float | None = None) -> dict:

@@ -7,7 +7,12 @@ Notation: :math:`m` agents, :math:`n` components each (:math:`N = mn`), global
 initial error, so the log factor is :math:`\log(1/\epsilon)`).
 
 Labels: **[V]** confirmed from the paper's abstract/reviews or public code; **[R]**
-reconstructed by us (standard analyses of the ingredients, our constants).  The
+reconstructed by us (standard analyses of the ingredients, our constants).  What the paper
+states ([V], abstract of [1]_): computation (LIFO, computation rounds) depending on the
+*global* condition number, with different mini-batch sizes per node.  It does **not**
+mention acceleration: the "accelerated" row, the LIFO :math:`(N + \sqrt{N\bar L/\mu})
+\log` and ``gt_katyusha`` are **[R] reconstructions of ours with no source**, not the
+paper's claim.  The
 ``*_iterations`` functions give the iteration counts *with the constants of the step
 sizes our implementations use* ([R]), so measurements can be compared with them; the
 ``complexity_table`` gives the three costs (communication rounds, LIFO = local
@@ -140,7 +145,8 @@ def vr_parameters(m: int, n: int, L: float, L_max: float, mu: float, batch=None,
 
 def katyusha_parameters(m: int, n: int, L: float, L_max: float, mu: float, batch=None,
                         theta2: float = 0.5, theta1=None) -> dict:
-    r"""[R] Constants of ``gt_katyusha`` (loopless Katyusha, Kovalev et al. [4]_, with
+    r"""[R] Constants of ``gt_katyusha [R]`` (an accelerated reconstruction of ours, no source
+    in the paper; loopless Katyusha, Kovalev et al. [4]_, with
     network-wide Bernoulli sampling; see :mod:`theory_lab.decentralized.accelerated`).
 
     * :math:`b = \max(1, \lceil L_{\max}/L\rceil)` (capped at :math:`N`), :math:`q = p = b/N`;
@@ -186,7 +192,7 @@ def complexity_table(m: int, n: int, kappa_global: float, kappa_local: float, L_
     ==============================  ==========================================  ======================================  ==================================
     method                          communication                               LIFO                                    computation rounds
     ==============================  ==========================================  ======================================  ==================================
-    paper, accelerated [R]          :math:`\sqrt{\kappa/\gamma}\log`            :math:`(N + \sqrt{N\bar L/\mu})\log`    :math:`(n + \sqrt{n\bar L/(m\mu)})\log`
+    accelerated, no source [R]      :math:`\sqrt{\kappa/\gamma}\log`            :math:`(N + \sqrt{N\bar L/\mu})\log`    :math:`(n + \sqrt{n\bar L/(m\mu)})\log`
     paper, ours (non-acc.) [R]      :math:`(\kappa + N/b)\gamma^{-1/2}\log^2`   :math:`(N + \kappa_{\max})\log`         :math:`(n + \kappa_{\max}/m + \kappa)\log`
     ours, accelerated [R]           :math:`\sqrt{\kappa N/(b\gamma)}\log^2`     :math:`(N+\sqrt{N L_{\max}/\mu})\log`   :math:`(n + \sqrt{n\kappa_{\max}/m})\log`
     PMGT-LSVRG [R]                  :math:`(\kappa_s + n)\gamma^{-1/2}\log^2`   :math:`m(\kappa_s + n)\log`             :math:`(\kappa_s + n)\log`
@@ -209,8 +215,10 @@ def complexity_table(m: int, n: int, kappa_global: float, kappa_local: float, L_
     :math:`L_{\max} = \bar L^2/L`) and an extra :math:`\sqrt{N/b}` in the communication,
     with :math:`b = \max(1, \kappa_{\max}/\kappa)` as in the non-accelerated row (the
     communication entry also adds :math:`N/b` to :math:`\sqrt{\kappa N/b}`, i.e. the
-    iterations of the regime :math:`\kappa < N/b`).  The first row is the paper's claim ([R] as to constants; [V]
-    as to the dependence on global quantities); our implementation is the second row.
+    iterations of the regime :math:`\kappa < N/b`).  The first row is an **[R] reconstruction
+    with no source** (the paper's abstract claims only the dependence on global quantities,
+    [V]; it never mentions acceleration); our implementation of the paper's scheme is the
+    second row, also [R].  The key ``paper_accelerated`` is kept for compatibility.
     """
     m, n = check_int("m", m), check_int("n", n)
     N = m * n
@@ -227,7 +235,7 @@ def complexity_table(m: int, n: int, kappa_global: float, kappa_local: float, L_
         "paper_accelerated": {"communication": math.sqrt(k / g) * lg,
                               "lifo": (N + math.sqrt(N * Lb / mu)) * lg,
                               "computation": (n + math.sqrt(n * Lb / (m * mu))) * lg,
-                              "label": "[R] paper's claim (accelerated; gt_katyusha matches the LIFO with L_max for L_bar; its communication has an extra sqrt(N/b))"},
+                              "label": "[R] accelerated reconstruction, no source (not a claim of the paper; gt_katyusha matches the LIFO with L_max for L_bar; its communication has an extra sqrt(N/b))"},
         "gt_nsvr": {"communication": (k + N / b) / sg * lg * lk, "lifo": (N + kmax) * lg,
                     "computation": (n + kmax / m + k) * lg,
                     "label": "[R] our non-accelerated reconstruction"},

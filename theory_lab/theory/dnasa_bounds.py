@@ -2,8 +2,8 @@ r"""D-NASA's step sizes and its :math:`O((nK)^{-1/4})` rate as code (Li, Chen, M
 
 Setting ([V], papers.md): :math:`n` agents on a graph with a doubly stochastic mixing
 matrix :math:`W`, :math:`f = \frac1n\sum_i f_i` smooth and possibly non-convex, unbiased
-local stochastic gradients with variance :math:`\le\sigma^2`; normalized steps with
-moving-average (momentum) gradient tracking; step sizes from :math:`\alpha_0, \gamma_0`,
+local stochastic gradients with variance :math:`\le\sigma^2`; normalized steps along a
+gossiped moving-average (momentum) gradient estimate; step sizes from :math:`\alpha_0, \gamma_0`,
 :math:`n` and the horizon :math:`K` only,
 
 .. math::
@@ -13,17 +13,23 @@ moving-average (momentum) gradient tracking; step sizes from :math:`\alpha_0, \g
 and :math:`\frac1K\sum_{k<K} E\|\nabla f(\bar x_k)\| = O((nK)^{-1/4})`: linear speedup in
 :math:`n` (an accuracy :math:`\epsilon` needs :math:`K = O(\epsilon^{-4}/n)` iterations).
 
-Roles **[R]** (ours; the note in papers.md gives only the two formulas): :math:`\alpha`
-is the *moving-average weight* :math:`z^+ = (1-\alpha)z + \alpha g` (so it must lie in
-:math:`(0, 1]`) and :math:`\gamma` is the *normalized step* :math:`x^+ = Wx - \gamma
-y/\|y\|`.  The other assignment (step :math:`\sqrt{n/K}`, weight :math:`K^{-3/4}`) cannot
-give the rate: the momentum would lag :math:`1/\text{weight} = K^{3/4}` steps of length
-:math:`\sqrt{n/K}`, an error :math:`L n^{1/4}K^{1/4}` that grows with :math:`K`.
+Roles **[V]** (the authors' public code, ``JasonJiaxiangLi/decen_mpi4py``,
+``synthetic_linear_speedup.py``, ``mode="constant"``, with :math:`\alpha_0 = \gamma_0 = 1`):
+:math:`\alpha` is the *moving-average weight* :math:`z^+ = (1-\alpha)z + \alpha g` (so it
+must lie in :math:`(0, 1]`) and :math:`\gamma` is the *normalized step* :math:`x_i^+ = x_i -
+\gamma z_i/\|z_i\|`, followed by one gossip round on :math:`(X, Z)`
+(:mod:`theory_lab.decentralized.dnasa`).  The other assignment (step :math:`\sqrt{n/K}`,
+weight :math:`K^{-3/4}`) could not give the rate: the momentum would lag
+:math:`1/\text{weight} = K^{3/4}` steps of length :math:`\sqrt{n/K}`, an error
+:math:`L n^{1/4}K^{1/4}` that grows with :math:`K`.
 
-The bound **[R]** (:func:`dnasa_bound`; our derivation in the style of Cutkosky & Mehta's
+The bound **[R]** (:func:`dnasa_bound`; loose: measured/bound about 0.002, reported as
+"holds, loose" by the claim ``dnasa.rate_bound``; our derivation in the style of Cutkosky & Mehta's
 normalized-momentum analysis, not the paper's constants).  With :math:`\bar x` the network
-average, :math:`\epsilon_k = \bar z_k - \nabla f(\bar x_k)` (tracking keeps :math:`\bar y
-= \bar z`), :math:`\lambda = \|W - \frac1n 11^\top\|_2 < 1` and the lemma
+average, :math:`\epsilon_k = \bar z_k - \nabla f(\bar x_k)` (:math:`W` doubly stochastic keeps :math:`\bar z` the
+moving average of the agents' gradients; the authors' update has no separate tracker, and
+:math:`y_i` below stands for the direction :math:`z_i` each agent normalizes; the lab's
+earlier tracked variant has :math:`\bar y = \bar z`), :math:`\lambda = \|W - \frac1n 11^\top\|_2 < 1` and the lemma
 :math:`\langle g, y/\|y\|\rangle \ge \|g\|/3 - \frac83\|y - g\|`:
 
 * descent: :math:`f(\bar x_{k+1}) \le f(\bar x_k) - \frac\gamma3\|\nabla f(\bar x_k)\| +
@@ -59,6 +65,7 @@ References
 .. [1] J. Li, X. Chen, S. Ma, M. Hong. "Problem-Parameter-Free Decentralized Nonconvex
    Stochastic Optimization." arXiv:2402.08821, 2024.
 .. [2] A. Cutkosky, H. Mehta. "Momentum Improves Normalized SGD." ICML 2020.
+.. [3] Official code: github.com/JasonJiaxiangLi/decen_mpi4py (step sizes, ``mode="constant"``).
 """
 
 from __future__ import annotations
@@ -107,8 +114,8 @@ def dnasa_bound(K: int, n: int, alpha0: float, gamma0: float, *, L: float, sigma
     sigma : oracle standard deviation bound (:math:`\sqrt{\sigma^2}`).
     Delta : :math:`f(x_0) - \inf f` (an upper bound).
     gap : :math:`1 - \lambda` with :math:`\lambda = \|W - J\|_2`.
-    eps0, zeta0 : initial momentum error :math:`\|\bar z_0 - \nabla f(x_0)\|` and gradient
-        heterogeneity at :math:`x_0`.
+    eps0, zeta0 : initial momentum error :math:`\|\bar z_0 - \nabla f(x_0)\|` (the authors'
+        :math:`z^0 = 0` gives :math:`\|\nabla f(x_0)\|`) and gradient heterogeneity at :math:`x_0`.
 
     Returns
     -------

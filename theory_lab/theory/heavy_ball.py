@@ -28,7 +28,7 @@ References
 ----------
 .. [1] B. T. Polyak. "Some methods of speeding up the convergence of iteration methods."
    USSR Comp. Math. and Math. Physics 4(5), 1964.
-.. [2] J. Pan, Y. Liu, X. Wang, T. Zhang. "Accelerated Convergence of Stochastic Heavy
+.. [2] R. Pan, Y. Liu, X. Wang, T. Zhang. "Accelerated Convergence of Stochastic Heavy
    Ball Method under Anisotropic Gradient Noise." ICLR 2024. arXiv:2312.14567.
 .. [3] L. Lessard, B. Recht, A. Packard. "Analysis and design of optimization algorithms
    via integral quadratic constraints." SIAM J. Optim. 26(1), 2016 (heavy ball's rate on
@@ -350,7 +350,7 @@ def shb_theory_params(L: float, mu: float, c: float = 1.0) -> tuple[float, float
 
     References
     ----------
-    .. [1] J. Pan, Y. Liu, X. Wang, T. Zhang. ICLR 2024. arXiv:2312.14567 (Algorithm 1,
+    .. [1] R. Pan, Y. Liu, X. Wang, T. Zhang. ICLR 2024. arXiv:2312.14567 (Algorithm 1,
        Theorem 2; constants [R]).
     """
     L, mu = check_positive("L", L), check_positive("mu", mu)

@@ -44,7 +44,7 @@ stationary covariance :math:`P` (:mod:`theory_lab.theory.heavy_ball`), using
 
 References
 ----------
-.. [1] J. Pan, Y. Liu, X. Wang, T. Zhang. "Accelerated Convergence of Stochastic Heavy
+.. [1] R. Pan, Y. Liu, X. Wang, T. Zhang. "Accelerated Convergence of Stochastic Heavy
    Ball Method under Anisotropic Gradient Noise." ICLR 2024. arXiv:2312.14567.
 .. [2] R. Ge, S. M. Kakade, R. Kidambi, P. Netrapalli. "The Step Decay Schedule: A Near
    Optimal, Geometrically Decaying Learning Rate Procedure For Least Squares." NeurIPS 2019.

@@ -21,7 +21,9 @@ What is here
 
 Construction of the multistage bound (derived here; the algorithm's constants are [R])
 ---------------------------------------------------------------------------------------
-Algorithm [R]: stages :math:`\ell = 1..K` of lengths :math:`n_\ell` (equal by default),
+Algorithm: stages :math:`\ell = 1..K` of lengths :math:`n_\ell` (equal by default: [V], the
+OpenReview reviews of Theorem 2 confirm equal stage lengths with geometric decay; step and
+momentum constants [R]),
 :math:`\eta_\ell = \eta_1 C^{-(\ell-1)}` with :math:`\eta_1 = 1/L`, :math:`C = 2`, and
 fixed :math:`\beta = (1 - c/\sqrt\kappa)^2`.  Per eigen-direction :math:`\lambda` the
 state :math:`s = (x_t, x_{t-1})` is transported by :math:`\Phi_\ell = A_\ell^{n_\ell}`
@@ -65,7 +67,7 @@ Everything is vectorized over the directions: :math:`O(Kd)` work.
 
 References
 ----------
-.. [1] J. Pan, Y. Liu, X. Wang, T. Zhang. "Accelerated Convergence of Stochastic Heavy
+.. [1] R. Pan, Y. Liu, X. Wang, T. Zhang. "Accelerated Convergence of Stochastic Heavy
    Ball Method under Anisotropic Gradient Noise." ICLR 2024. arXiv:2312.14567
    (Theorem 1: SGD lower bound; Theorem 2: multistage SHB upper bound; constants [R]).
 .. [2] R. Ge, S. M. Kakade, R. Kidambi, P. Netrapalli. "The Step Decay Schedule: A Near
@@ -342,7 +344,8 @@ def multistage_shb_bound(
 ) -> dict:
     r"""Upper bound on :math:`\mathbb E f(w_T) - f^\star` of multistage SHB (Pan et al., Theorem 2 [R]).
 
-    Algorithm [R] (as ``theory_lab.optimizers.make("multistage_shb", ...)``):
+    Algorithm (as ``theory_lab.optimizers.make("multistage_shb", ...)``; equal stages [V],
+    constants [R]):
     :math:`\eta_\ell = \eta_1 C^{-(\ell-1)}`, :math:`\eta_1 = 1/L`,
     :math:`\beta = (1-c/\sqrt\kappa)^2` (:func:`theory_lab.theory.heavy_ball.shb_theory_params`),
     ``n_stages`` equal stages (or ``stage_lengths``), :math:`C` = ``factor``.

@@ -1,0 +1,58 @@
+"""ASGO's claims as objects (issue 11): the true method passes, every mutant is rejected.
+
+``asgo.advantage_slope`` carries a recorded disagreement: the true method must reproduce it
+(status ``"disagrees"``), a mutant must not.  Measurements are memoized per variant so the
+advantage sweep (about 15 s at test scale) runs once per method.
+"""
+
+
+import pytest
+
+from theory_lab.claims import asgo as ac
+from theory_lab.claims import base, check, load_all, rejects
+from theory_lab.theory.asgo_bounds import advantage_slope_tolerance
+
+CASES = [(c, mu) for c in ac.CLAIMS for mu in c.mutants]
+
+
+def measure(claim, variant):
+    """One measurement per (claim, variant) per session, shared with tests/test_claims.py."""
+    return base.measure(claim, "test", variant)
+
+
+def test_claims_are_registered_with_mutants_and_a_theory_window():
+    reg = load_all()
+    for c in ac.CLAIMS:
+        assert reg[c.id] is c and c.paper == "asgo" and len(c.mutants) >= 2
+    names = {mu.name for mu in ac.ADVANTAGE_SLOPE.mutants}
+    assert "right_side" in names and "right_side" in {mu.name for mu in ac.SHARED_LEFT_STEPS.mutants}
+    # the window is log 2 / log 16 (SGD pinned within 2x, predicted ratio spanning 16x), not data
+    assert ac.ADVANTAGE_SLOPE.tolerance == pytest.approx(0.25) == advantage_slope_tolerance(16, 2)
+
+
+def test_shared_left_steps_are_eta_over_sqrt_t_exactly():
+    m = measure(ac.SHARED_LEFT_STEPS, {})
+    v = check(ac.SHARED_LEFT_STEPS, m)
+    assert v.passed and v.status == "holds", v
+    assert m.details["max_residual"] <= 1e-12 and m.details["prefactor"] == pytest.approx(1.0, rel=1e-12)
+
+
+def test_advantage_slope_reproduces_the_recorded_disagreement():
+    m = measure(ac.ADVANTAGE_SLOPE, {})
+    v = check(ac.ADVANTAGE_SLOPE, m)
+    assert v.passed and v.status == "disagrees", v
+    # the rigorous consequence of the two bounds (ASGO/SGD <= 16 x predicted) holds but is loose
+    assert m.details["loose_upper_16x_max_tightness"] <= 1.0
+
+
+def test_the_wrong_side_fits_the_paper_window_and_only_the_disagreement_rejects_it():
+    claim = ac.ADVANTAGE_SLOPE
+    m = measure(claim, ac.MUTANTS["right_side"].variant)
+    assert abs(m.value - claim.predicted) <= claim.tolerance       # a paper window alone accepts it
+    assert rejects(claim, m)
+
+
+@pytest.mark.parametrize(("claim", "mutant"), CASES,
+                         ids=[f"{c.id}-{mu.name}" for c, mu in CASES])
+def test_mutant_is_rejected(claim, mutant):
+    assert rejects(claim, measure(claim, mutant.variant)), (claim.id, mutant.name)
