@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv test verify verify-test figures fig-shb fig-adagrad fig-asgo fig-zeroth-order fig-local-updates fig-scale fig-decentralized fig-dnasa fig-pep bench large lint clean-cache
+.PHONY: venv test verify verify-test figures fig-shb fig-adagrad fig-asgo fig-zeroth-order fig-local-updates fig-scale fig-decentralized fig-dnasa fig-pep bench large gpu-check fig-shb-gpu lint clean-cache
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,16 @@ bench: venv
 # large instances on a GPU (torch, CUDA, float32, noise drawn on the device); prints throughput
 large: venv
 	$(PY) -m theory_lab.large
+
+# the GPU check (theory_lab/gpucheck.py): CUDA vs CPU, large presets, roofline ratios; ~5 min.
+# Runs with the interpreter as is (no pip: a GPU machine may be offline); PY_GPU overrides it.
+PY_GPU ?= $(if $(wildcard $(PY)),$(PY),$(PYTHON))
+gpu-check:
+	$(PY_GPU) -m theory_lab.gpucheck
+
+# SHB kappa scaling at d = 1e7 with 64 seeds on CUDA when present (scaled down, and says so, otherwise)
+fig-shb-gpu:
+	$(PY_GPU) -m experiments.shb_gpu
 
 lint: venv
 	$(VENV)/bin/ruff check .

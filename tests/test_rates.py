@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from theory_lab import RunConfig, run_config
+from theory_lab.errors import UserError
 from theory_lab.rates import (
     Fit,
     RateFit,
@@ -144,23 +145,29 @@ def test_iterations_to_epsilon_matches_direct_computation():
     direct = _direct_first_hit(untracked.suboptimality, untracked.steps, eps)
     assert np.all(np.isfinite(direct))
     assert np.array_equal(iterations_to_epsilon(tracked, eps), direct)     # from hit_step
-    assert np.array_equal(iterations_to_epsilon(untracked, eps), direct)   # from checkpoints
+    # a run that did not track eps is refused (no checkpoint round-up), with the fix named
+    with pytest.raises(UserError, match="set epsilon"):
+        iterations_to_epsilon(untracked, eps)
     # a target below the noise floor is never reached
-    assert np.all(iterations_to_epsilon(untracked, 1e-30) == np.inf)
+    assert np.all(iterations_to_epsilon(run_config(base.replace(epsilon=1e-30)), 1e-30) == np.inf)
 
 
-def test_iterations_to_epsilon_sparse_checkpoints_and_divergence():
+def test_iterations_to_epsilon_is_exact_on_sparse_log_checkpoints():
+    # issue 11.6: with 15 log-spaced checkpoints the first checkpoint below eps overshoots
+    # the exact hitting step; the tracked step is exact and lies between checkpoints.
     cfg = RunConfig(problem={"name": "quadratic", "d": 10, "kappa": 10.0, "noise": "none"},
-                    optimizer={"name": "gd", "lr": "1/L"}, T=400, seeds=(0, 1), n_checkpoints=15)
+                    optimizer={"name": "gd", "lr": "1/L"}, T=400, seeds=(0, 1), n_checkpoints=15,
+                    epsilon=1e-6)
     r = run_config(cfg)
-    eps = 1e-6
-    got = iterations_to_epsilon(r, eps)
-    assert np.array_equal(got, _direct_first_hit(r.suboptimality, r.steps, eps))
-    assert set(got) <= set(r.steps.astype(float))
-    # a diverged seed: NaN after divergence, never reaches -> inf
-    r.suboptimality[1, 3:] = np.nan
+    dense = run_config(cfg.replace(spacing="linear", n_checkpoints=401))
+    exact = _direct_first_hit(dense.suboptimality, dense.steps, 1e-6)
+    got = iterations_to_epsilon(r, 1e-6)
+    assert np.array_equal(got, exact)
+    assert np.all(_direct_first_hit(r.suboptimality, r.steps, 1e-6) > got)  # the old round-up
+    # a diverged seed that never reached the target -> inf
+    r.hit_step[1] = -1
     r.diverged_at[1] = r.steps[3]
-    assert iterations_to_epsilon(r, eps)[1] == np.inf
+    assert iterations_to_epsilon(r, 1e-6)[1] == np.inf
     with pytest.raises(ValueError):
         iterations_to_epsilon(r, 0.0)
 
@@ -171,12 +178,11 @@ def test_iterations_to_epsilon_refuses_smaller_eps_after_early_stop():
                     stop_at_epsilon=True)
     r = run_config(cfg)
     assert iterations_to_epsilon(r, 1e-4)[0] == r.hit_step[0] > 0
-    # a larger target is read off the checkpoints recorded before the stop
-    assert np.array_equal(iterations_to_epsilon(r, 1e-2),
-                          _direct_first_hit(r.suboptimality, r.steps, 1e-2))
+    # another target, larger or smaller, was not tracked: refused with the fix named
+    with pytest.raises(UserError, match="set epsilon"):
+        iterations_to_epsilon(r, 1e-2)
     with pytest.raises(ValueError, match="stop_at_epsilon"):
         iterations_to_epsilon(r, 1e-6)
-
 
 # -- median_band ---------------------------------------------------------------------
 def test_median_band_ignores_nan_without_warnings():

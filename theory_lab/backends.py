@@ -1,7 +1,8 @@
 """Array backends: one code path for numpy (default) and torch tensors.
 
 Array code in the lab asks :func:`namespace` for the array-API namespace of its
-inputs (via ``array-api-compat``) instead of importing numpy directly, so the
+inputs (via ``array-api-compat``, or :mod:`theory_lab._compat`'s fallback when it is not
+installed) instead of importing numpy directly, so the
 same problem and optimizer code runs on numpy arrays and on torch tensors.
 
 A :class:`Backend` bundles the namespace with a device and a dtype and converts
@@ -11,13 +12,15 @@ data between host and device.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import re
 from dataclasses import dataclass
 from typing import Any
 
-import array_api_compat
 import numpy as np
 
+from . import _compat
 from .errors import UserError
 
 AVAILABLE_BACKENDS = ("numpy", "torch")
@@ -40,14 +43,19 @@ def check_device(device) -> str:
 
 def namespace(*arrays: Any):
     """Array-API namespace shared by ``arrays`` (numpy or torch, wrapped by array-api-compat)."""
-    return array_api_compat.array_namespace(*arrays)
+    return _compat.array_namespace(*arrays)
+
+
+def device_of(x: Any):
+    """Device of an array: ``"cpu"`` for numpy, ``x.device`` for torch (create new arrays there)."""
+    return _compat.device(x)
 
 
 def to_numpy(x: Any) -> np.ndarray:
     """Host copy of ``x`` as a numpy array (for results, never inside the step loop)."""
     if isinstance(x, np.ndarray):
         return x
-    if array_api_compat.is_torch_array(x):
+    if _compat.is_torch_array(x):
         return x.detach().cpu().numpy()
     return np.asarray(x)
 
@@ -106,9 +114,9 @@ class Backend:
     def xp(self):
         """The array-API namespace of this backend."""
         if self.name == "numpy":
-            return array_api_compat.array_namespace(np.empty(0))
+            return _compat.array_namespace(np.empty(0))
         torch = _torch()
-        return array_api_compat.array_namespace(torch.empty(0))
+        return _compat.array_namespace(torch.empty(0, device="cpu"))
 
     @property
     def native_dtype(self):
@@ -127,6 +135,28 @@ class Backend:
 
     def describe(self) -> dict:
         return {"backend": self.name, "device": self.device, "dtype": self.dtype}
+
+
+_SETUP = contextvars.ContextVar("theory_lab_setup_backend", default=None)
+
+
+def setup_backend() -> Backend | None:
+    """The backend a run is being set up for (inside :func:`setup_on`), else ``None``.
+
+    Problem factories whose set-up is too large for the host (see
+    :data:`problems.matrix.DEVICE_SETUP_MIN_SIDE`) build their data there directly.
+    """
+    return _SETUP.get()
+
+
+@contextlib.contextmanager
+def setup_on(backend: Backend):
+    """Within the block, :func:`setup_backend` returns ``backend``."""
+    token = _SETUP.set(backend)
+    try:
+        yield backend
+    finally:
+        _SETUP.reset(token)
 
 
 def get_backend(backend: Backend | str | None = None, device: str = "cpu", dtype: str = "float64") -> Backend:

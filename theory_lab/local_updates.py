@@ -61,8 +61,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import __version__
-from .backends import get_backend, to_numpy
+from .backends import device_of, get_backend, to_numpy
 from .config import RunConfig, resolve
+from .loop import drive
 from .random import SeedStreams
 from .results import RunResult
 from .validation import check_call, check_int, check_momentum, check_positive
@@ -177,11 +178,6 @@ def _inner_optimizer(spec: dict):
     return optimizers.make(name, T=None, **spec)
 
 
-def _mask(xp, alive, arr):
-    shape = (arr.shape[0],) + (1,) * (arr.ndim - 1)
-    return xp.where(xp.reshape(alive, shape), arr, xp.zeros_like(arr))
-
-
 def run_local(
     problem,
     method: LocalMethod,
@@ -235,94 +231,71 @@ def run_local(
     S, K, d, H = len(seeds), prob.n_workers, prob.dim, method.H
     streams = SeedStreams(seeds, stream=0, backend=backend, source=rng)
     dtype = prob.w0.dtype
-    x = prob.w0[None, :] + xp.zeros((S, d), dtype=dtype)
-    ones_k = xp.zeros((1, K, 1), dtype=dtype)
+    dev = device_of(prob.w0)
+    x = prob.w0[None, :] + xp.zeros((S, d), dtype=dtype, device=dev)
+    ones_k = xp.zeros((1, K, 1), dtype=dtype, device=dev)
     mb = method.kind == "minibatch_sgd"
+    state = {"x": x}
     if not mb:
         inner = _inner_optimizer(method.inner)
-        istate = inner.init(x[:, None, :] + ones_k)
-        buf = xp.zeros_like(x)
+        state["istate"] = inner.init(x[:, None, :] + ones_k)
+        state["buf"] = xp.zeros_like(x)
         eta_o, mu, nest = method.outer_lr, method.momentum, method.nesterov
-
     steps = checkpoint_steps(R, n_checkpoints, spacing)
-    n_ck = len(steps)
-    subopt = np.full((S, n_ck), np.nan)
-    gnorm = np.full((S, n_ck), np.nan)
-    iterates = np.full((n_ck, S, d), np.nan) if record_iterates else None
-    diverged_at = np.full(S, -1, dtype=np.int64)
-    hit_step = np.full(S, -1, dtype=np.int64)
-    alive = xp.ones(S, dtype=xp.bool)
-    alive_host = np.ones(S, dtype=bool)
     threshold = divergence_factor * (float(to_numpy(xp.sum(prob.w0 * prob.w0))) + d)
 
-    k = 0
-    t0 = time.perf_counter()
-    with np.errstate(over="ignore", invalid="ignore"):
-        for r in range(R + 1):
-            if k < n_ck and steps[k] == r:
-                f = to_numpy(prob.suboptimality(x))
-                g = to_numpy(xp.linalg.vector_norm(prob.gradient(x), axis=-1))
-                subopt[:, k] = np.where(alive_host, f, np.nan)
-                gnorm[:, k] = np.where(alive_host, g, np.nan)
-                if record_iterates:
-                    iterates[k] = np.where(alive_host[:, None], to_numpy(x), np.nan)
-                k += 1
-            if epsilon is not None:
-                f = to_numpy(prob.suboptimality(x))
-                new = (hit_step < 0) & alive_host & (f <= epsilon)
-                hit_step[new] = r
-            if r == R:
-                break
-            xk = x[:, None, :] + ones_k  # (S, K, d), a fresh array
-            if mb:
-                noise = None
-                for _ in range(H):
-                    n = prob.worker_noise(streams, batch_size)
-                    if n is not None:
-                        noise = n if noise is None else noise + n
-                gk = prob.worker_gradient(xk)
-                if noise is not None:
-                    gk = gk + noise / H
-                x = x - method.lr * xp.mean(gk, axis=1)
-            else:
-                istate = {**istate, "w": xk}
-                for h in range(H):
-                    g = prob.worker_gradient(istate["w"])
-                    n = prob.worker_noise(streams, batch_size)
-                    if n is not None:
-                        g = g + n
-                    istate = inner.step(istate, g, r * H + h)
-                delta = x - xp.mean(istate["w"], axis=1)
-                if mu == 0.0:
-                    x = x - eta_o * delta
-                else:
-                    buf = mu * buf + delta
-                    x = x - eta_o * (delta + mu * buf if nest else buf)
-            sq = xp.sum(x * x, axis=-1)
-            bad = xp.logical_and(alive, xp.logical_not(sq <= threshold))
-            if bool(xp.any(bad)):
-                bad_host = to_numpy(bad).astype(bool)
-                diverged_at[bad_host] = r + 1
-                alive = xp.logical_and(alive, xp.logical_not(bad))
-                alive_host &= ~bad_host
-                x = _mask(xp, alive, x)
-                if not mb:
-                    buf = _mask(xp, alive, buf)
-                    istate = {key: _mask(xp, alive, v) for key, v in istate.items()}
-                if not alive_host.any():
-                    break
+    def step_fn(state, r):
+        x = state["x"]
+        xk = x[:, None, :] + ones_k  # (S, K, d), a fresh array
+        if mb:
+            noise = None
+            for _ in range(H):
+                n = prob.worker_noise(streams, batch_size)
+                if n is not None:
+                    noise = n if noise is None else noise + n
+            gk = prob.worker_gradient(xk)
+            if noise is not None:
+                gk = gk + noise / H
+            return {"x": x - method.lr * xp.mean(gk, axis=1)}
+        istate, buf = {**state["istate"], "w": xk}, state["buf"]
+        for h in range(H):
+            g = prob.worker_gradient(istate["w"])
+            n = prob.worker_noise(streams, batch_size)
+            if n is not None:
+                g = g + n
+            istate = inner.step(istate, g, r * H + h)
+        delta = x - xp.mean(istate["w"], axis=1)
+        if mu == 0.0:
+            x = x - eta_o * delta
+        else:
+            buf = mu * buf + delta
+            x = x - eta_o * (delta + mu * buf if nest else buf)
+        return {"x": x, "istate": istate, "buf": buf}
+
+    def record_fn(state, r):
+        x = state["x"]
+        out = {"suboptimality": prob.suboptimality(x),
+               "grad_norm": xp.linalg.vector_norm(prob.gradient(x), axis=-1)}
+        if record_iterates:
+            out["iterates"] = x
+        return out
+
+    res = drive(state, step_fn, R, steps, record_fn=record_fn,
+                value_fn=lambda st: prob.suboptimality(st["x"]), iterate=lambda st: st["x"],
+                threshold=threshold, seed_axis=0, epsilon=epsilon,
+                divergence_factor=divergence_factor)
     out = {
         "steps": steps,
-        "suboptimality": subopt,
-        "grad_norm": gnorm,
-        "diverged_at": diverged_at,
-        "hit_step": hit_step,
+        "suboptimality": res.records["suboptimality"],
+        "grad_norm": res.records["grad_norm"],
+        "diverged_at": res.diverged_at,
+        "hit_step": res.hit_step,
         "samples": steps * H * K * batch_size,
         "grad_evals": steps * H,
-        "wall_time": time.perf_counter() - t0,
+        "wall_time": res.wall_time,
     }
     if record_iterates:
-        out["iterates"] = iterates
+        out["iterates"] = np.moveaxis(res.records["iterates"], 1, 0).copy()
     return out
 
 

@@ -409,9 +409,9 @@ class Mixing:
                 mat = torch.as_tensor(self.dense, dtype=like.dtype, device=like.device)
             else:
                 mat = torch.sparse_csr_tensor(
-                    torch.as_tensor(self.csr.indptr, dtype=torch.int64),
-                    torch.as_tensor(self.csr.indices, dtype=torch.int64),
-                    torch.as_tensor(self.csr.data, dtype=like.dtype),
+                    torch.as_tensor(self.csr.indptr, dtype=torch.int64, device=like.device),
+                    torch.as_tensor(self.csr.indices, dtype=torch.int64, device=like.device),
+                    torch.as_tensor(self.csr.data, dtype=like.dtype, device=like.device),
                     size=(self.m, self.m), device=like.device, check_invariants=False,
                 )
             self._torch[key] = mat

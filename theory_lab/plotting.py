@@ -330,6 +330,22 @@ def _format_steps(steps: np.ndarray) -> str:
     return f"step {lo}" if lo == hi else f"steps {lo}\u2013{hi}"
 
 
+#: Values beyond this magnitude are not drawn (matplotlib's log axes overflow near 1e300,
+#: and nothing a run records is meaningful there: the loop flags such seeds as diverged).
+PLOT_LIMIT = 1e100
+
+
+def _plottable(values: np.ndarray) -> np.ndarray:
+    """``values`` with non-finite and exploding (``|v| > PLOT_LIMIT``) entries set to NaN.
+
+    Results written before the loop flagged them (or edited by hand) may hold ``inf`` or
+    huge values for seeds not yet marked diverged; they are dropped, never plotted.
+    """
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.abs(values) <= PLOT_LIMIT)
+    return np.where(bad, np.nan, values)
+
+
 def plot_runs(
     ax,
     results: RunResult | Iterable[RunResult],
@@ -371,7 +387,7 @@ def plot_runs(
     Statistics at a checkpoint are over the seeds still running there; the curve stops
     at the last checkpoint where at least half of all seeds are still running.  Points
     with non-positive x are dropped on a log-scaled x axis, non-positive values on a
-    log-scaled y axis.
+    log-scaled y axis; non-finite values and values beyond :data:`PLOT_LIMIT` are never drawn.
     """
     from .rates import median_band
 
@@ -381,6 +397,7 @@ def plot_runs(
     except (AttributeError, KeyError):
         known = ", ".join(["suboptimality", "grad_norm", *r.extra])
         raise ValueError(f"unknown metric {metric!r}; recorded: {known}") from None
+    values = _plottable(values)
     xs, x_per_step = _x_values(r, x)
     S = values.shape[0]
     div = np.asarray(r.diverged_at)
@@ -452,7 +469,7 @@ def plot_bound(ax, x, y, color, label: str | None = None):
     """
     x = np.asarray(x, dtype=float)
     y = np.broadcast_to(np.asarray(y, dtype=float), x.shape)
-    ok = np.isfinite(x) & np.isfinite(y)
+    ok = np.isfinite(x) & np.isfinite(_plottable(y))
     if ax.get_yscale() == "log":
         ok &= y > 0
     if ax.get_xscale() == "log":

@@ -126,7 +126,7 @@ class SeedStreams:
                           device=self.backend.device)
         fill = torch.randn if kind == "normal" else torch.rand
         for i, g in enumerate(gens):
-            fill(shape, generator=g, out=out[i])
+            fill(shape, generator=g, out=out[i], device=out.device)
         return out
 
     def _draw(self, kind: str, shape: tuple[int, ...]):

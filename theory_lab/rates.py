@@ -315,47 +315,60 @@ def fit_loglog(x, y, level: float = 0.95) -> Fit:
 
 
 def iterations_to_epsilon(result: RunResult, eps: float) -> np.ndarray:
-    r"""Per-seed number of steps until suboptimality :math:`\le \epsilon`.
+    r"""Per-seed number of steps until suboptimality :math:`\le \epsilon`: the exact first step.
+
+    The runner checks the target at *every* step when the config sets ``epsilon`` and
+    records the first step per seed (``result.hit_step``); that exact step is returned.
+    There is no checkpoint fallback: reading the first checkpoint below ``eps`` rounds up to
+    the checkpoint spacing (5-16 % high on log-spaced checkpoints), so a run that did not
+    track ``eps`` is refused.
 
     Parameters
     ----------
     result : RunResult
     eps : float
-        Target suboptimality (> 0).
+        Target suboptimality (> 0); must equal ``result.config["epsilon"]`` (relative
+        tolerance 1e-12).
 
     Returns
     -------
     numpy.ndarray (S,) of float
-        If the run tracked this target (``result.config["epsilon"] == eps``, relative
-        tolerance 1e-12) the exact step recorded by the runner (``result.hit_step``);
-        otherwise the first *checkpoint* step with suboptimality :math:`\le \epsilon`,
-        an upper bound accurate to the checkpoint spacing.  ``np.inf`` for seeds that
-        never reached the target, including seeds that diverged first.  (A seed that
-        reached it and diverged afterwards keeps its hitting step.)
+        ``result.hit_step`` as floats, ``np.inf`` for seeds that never reached the target,
+        including seeds that diverged first.  (A seed that reached it and diverged
+        afterwards keeps its hitting step.)
 
     Raises
     ------
-    ValueError
-        If ``eps`` is not positive, or the run stopped at its own epsilon
-        (``stop_at_epsilon``) and ``eps`` is smaller, so the target was never observed.
+    UserError
+        If ``eps`` is not positive, or the run did not record this target (no ``epsilon``
+        in its config, or a different one): the message says to set ``epsilon`` in the
+        config (``RunConfig(..., epsilon=eps)``) and rerun.
     """
-    eps = check_positive("eps", eps)
+    from .errors import UserError
+
+    try:
+        eps = check_positive("eps", eps)
+    except UserError:
+        raise
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
     cfg = result.config
     run_eps = cfg.get("epsilon")
     if run_eps is not None and math.isclose(float(run_eps), eps, rel_tol=1e-12):
         hit = np.asarray(result.hit_step)
         return np.where(hit >= 0, hit.astype(float), np.inf)
-    if run_eps is not None and cfg.get("stop_at_epsilon") and eps < float(run_eps):
-        raise ValueError(
-            f"the run stopped once suboptimality <= {run_eps} (stop_at_epsilon), so a smaller "
-            f"eps = {eps} cannot be measured from it; rerun with epsilon={eps}"
-        )
-    sub = np.asarray(result.suboptimality, dtype=float)
-    with np.errstate(invalid="ignore"):
-        reached = sub <= eps  # NaN (after divergence) compares False
-    first = np.argmax(reached, axis=1)
-    steps = np.asarray(result.steps, dtype=float)
-    return np.where(reached.any(axis=1), steps[first], np.inf)
+    if run_eps is None:
+        why = "the run did not track any epsilon"
+    elif cfg.get("stop_at_epsilon") and eps < float(run_eps):
+        why = (f"the run tracked epsilon = {run_eps} and stopped there (stop_at_epsilon), so a "
+               "smaller eps was never observed")
+    else:
+        why = f"the run tracked epsilon = {run_eps}"
+    raise UserError(
+        f"iterations_to_epsilon(eps={eps}): {why}; set epsilon={eps} in the config "
+        "(RunConfig(..., epsilon=eps)) and rerun to get the exact first step (checkpoints "
+        "would only bound it from above)"
+    )
 
 
 def median_band(values, q=(0.1, 0.9)):

@@ -15,8 +15,9 @@ import time
 
 import numpy as np
 
-from .backends import get_backend, namespace, to_numpy
+from .backends import device_of, get_backend, namespace, setup_on, to_numpy
 from .config import RunConfig, resolve
+from .loop import drive
 from .random import SeedStreams
 from .results import RunResult
 from .validation import check_int, check_positive
@@ -31,11 +32,6 @@ def checkpoint_steps(T: int, n: int, spacing: str = "log") -> np.ndarray:
         pts = np.concatenate([[0], np.logspace(0, math.log10(T), max(n - 1, 2))])
     pts = np.round(pts).astype(np.int64)
     return np.unique(np.concatenate([pts, [0, T]]))
-
-
-def _mask_rows(xp, alive, arr):
-    shape = (arr.shape[0],) + (1,) * (arr.ndim - 1)
-    return xp.where(xp.reshape(alive, shape), arr, xp.zeros_like(arr))
 
 
 def run(
@@ -74,74 +70,42 @@ def run(
     S = len(seeds)
     streams = SeedStreams(seeds, stream=0, backend=backend, source=rng)
     # a fresh row-major (S, d) array (broadcast_to + copy can come back column-major)
-    w0 = prob.w0[None, :] + xp.zeros((S, prob.dim), dtype=prob.w0.dtype)
+    w0 = prob.w0[None, :] + xp.zeros((S, prob.dim), dtype=prob.w0.dtype, device=device_of(prob.w0))
     state = optimizer.init(w0)
     exact = optimizer.oracle == "exact"
     step = optimizer.step_inplace if (inplace and optimizer.step_inplace) else optimizer.step
-
     steps = checkpoint_steps(T, n_checkpoints, spacing)
-    K = len(steps)
-    subopt = np.full((S, K), np.nan)
-    gnorm = np.full((S, K), np.nan)
-    diverged_at = np.full(S, -1, dtype=np.int64)
-    hit_step = np.full(S, -1, dtype=np.int64)
-    alive = xp.ones(S, dtype=xp.bool)
     ref = float(to_numpy(xp.sum(prob.w0 * prob.w0))) + prob.dim
-    threshold = divergence_factor * ref
     f_star = prob.f_star
 
-    def record(k, w, alive_host):
-        f = to_numpy(prob.value(w)) - f_star
-        g = to_numpy(xp.linalg.vector_norm(prob.gradient(w), axis=-1))
-        subopt[:, k] = np.where(alive_host, f, np.nan)
-        gnorm[:, k] = np.where(alive_host, g, np.nan)
+    def step_fn(state, t):
+        q = optimizer.query(state)
+        g = prob.gradient(q) if exact else prob.stochastic_gradient(q, batch_size, streams)
+        return step(state, g, t)
 
-    alive_host = np.ones(S, dtype=bool)
-    k = 0
-    t_start = time.perf_counter()
-    last_t = T
-    with np.errstate(over="ignore", invalid="ignore"):
-        for t in range(T + 1):
-            w = state["w"]
-            if k < K and steps[k] == t:
-                record(k, w, alive_host)
-                k += 1
-            if epsilon is not None:
-                f = to_numpy(prob.value(w)) - f_star
-                new_hit = (hit_step < 0) & alive_host & (f <= epsilon)
-                hit_step[new_hit] = t
-                if stop_at_epsilon and np.all((hit_step >= 0) | ~alive_host):
-                    last_t = t
-                    break
-            if t == T:
-                break
-            q = optimizer.query(state)
-            g = prob.gradient(q) if exact else prob.stochastic_gradient(q, batch_size, streams)
-            state = step(state, g, t)
-            w = state["w"]
-            sq = xp.sum(w * w, axis=-1)
-            bad = xp.logical_and(alive, xp.logical_not(sq <= threshold))  # NaN-safe
-            if bool(xp.any(bad)):
-                bad_host = to_numpy(bad).astype(bool)
-                diverged_at[bad_host] = t + 1
-                alive = xp.logical_and(alive, xp.logical_not(bad))
-                alive_host = alive_host & ~bad_host
-                state = {key: _mask_rows(xp, alive, v) for key, v in state.items()}
-                if not alive_host.any():
-                    last_t = t + 1
-                    break
-    wall = time.perf_counter() - t_start
+    def value_fn(state):
+        return prob.value(state["w"]) - f_star
+
+    def record_fn(state, t):
+        w = state["w"]
+        return {"suboptimality": prob.value(w) - f_star,
+                "grad_norm": xp.linalg.vector_norm(prob.gradient(w), axis=-1)}
+
+    out = drive(state, step_fn, T, steps, record_fn=record_fn, value_fn=value_fn,
+                iterate=lambda st: st["w"], threshold=divergence_factor * ref, seed_axis=0,
+                epsilon=epsilon, stop_at_epsilon=stop_at_epsilon,
+                divergence_factor=divergence_factor)
     per_step_samples = 0 if exact else batch_size
     return {
         "steps": steps,
-        "suboptimality": subopt,
-        "grad_norm": gnorm,
-        "diverged_at": diverged_at,
-        "hit_step": hit_step,
+        "suboptimality": out.records["suboptimality"],
+        "grad_norm": out.records["grad_norm"],
+        "diverged_at": out.diverged_at,
+        "hit_step": out.hit_step,
         "samples": steps * per_step_samples,
         "grad_evals": steps.copy(),
-        "last_step": last_t,
-        "wall_time": wall,
+        "last_step": out.last_step,
+        "wall_time": out.wall_time,
     }
 
 
@@ -171,8 +135,9 @@ def run_config(config: RunConfig, allow_large: bool = False) -> RunResult:
     from .sizing import check
 
     check(config, allow_large=allow_large)
-    prob, opt = build(config)
     backend = get_backend(config.backend, config.device, config.dtype)
+    with setup_on(backend):  # large problems build their data on the run's device
+        prob, opt = build(config)
     out = run(
         prob, opt, config.T, seeds=config.seeds, batch_size=config.batch_size,
         n_checkpoints=config.n_checkpoints, spacing=config.spacing, epsilon=config.epsilon,

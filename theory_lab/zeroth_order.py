@@ -82,9 +82,9 @@ from __future__ import annotations
 
 import copy
 
-import array_api_compat
 import numpy as np
 
+from . import _compat
 from .backends import get_backend, namespace
 from .validation import check_int, check_positive
 
@@ -230,7 +230,7 @@ class ZerothOrderProblem:
         xp = namespace(w)
         mu = self.radius
         if self.estimator == "coordinate":
-            dev = array_api_compat.device(w)
+            dev = _compat.device(w)
             eye = xp.eye(self.dim, dtype=w.dtype, device=dev)
             plus = self._query(w[:, None, :] + mu * eye[None, :, :])
             if self.difference == "forward":

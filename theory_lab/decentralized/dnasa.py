@@ -84,8 +84,9 @@ import time
 import numpy as np
 
 from .. import __version__
-from ..backends import get_backend, namespace, to_numpy
+from ..backends import device_of, get_backend, namespace, to_numpy
 from ..config import RunConfig
+from ..loop import drive
 from ..networks import Mixing, make_graph, make_mixing
 from ..results import RunResult
 from ..runner import checkpoint_steps
@@ -183,51 +184,61 @@ def make_dnasa(problem, mixing: Mixing, K: int, alpha0: float = 1.0, gamma0: flo
     return DNASA("dnasa", problem, mixing, params, tuple(int(s) for s in seeds), "stochastic")
 
 
-def run_method(method, T: int, n_checkpoints: int = 60, spacing: str = "log") -> dict:
+def run_method(method, T: int, n_checkpoints: int = 60, spacing: str = "log",
+               divergence_factor: float = 1e12) -> dict:
     r"""Run ``method`` for ``T`` iterations from a consensual ``problem.w0``.
 
-    Returns host arrays: ``steps``; (S, K) ``grad_norm`` :math:`\|\nabla f(\bar x_t)\|`,
-    ``avg_grad_norm`` (mean of it over :math:`k < t`; at :math:`t = 0` the value itself),
-    ``suboptimality`` (the problem's ``suboptimality`` at :math:`\bar x_t`), ``consensus`` :math:`\frac1m\sum_i\|x_i - \bar x\|^2`, ``lifo``,
+    The loop is :func:`theory_lab.loop.drive` over the ``(m, S, d)`` state (seed axis 1);
+    :math:`\|\nabla f(\bar x_t)\|` is computed on the device at every iteration and summed
+    there (in float64).  Returns host arrays: ``steps``; (S, K) ``grad_norm``
+    :math:`\|\nabla f(\bar x_t)\|`, ``avg_grad_norm`` (mean of it over :math:`k < t`; at
+    :math:`t = 0` the value itself), ``suboptimality`` (the problem's ``suboptimality`` at
+    :math:`\bar x_t`), ``consensus`` :math:`\frac1m\sum_i\|x_i - \bar x\|^2`, ``lifo``,
     ``comp_rounds``, ``comm_rounds``; (S,) ``final_avg_grad_norm``
-    :math:`\frac1T\sum_{k<T}\|\nabla f(\bar x_k)\|`; ``wall_time``.
+    :math:`\frac1T\sum_{k<T}\|\nabla f(\bar x_k)\|` (NaN for a diverged seed), ``diverged_at``
+    (-1: never); ``wall_time``.
     """
     T = check_int("T", T)
     prob = method.problem
     m, d, S = prob.m, prob.dim, method.S
     w0 = prob.w0
+    xp = namespace(w0)
     if isinstance(w0, np.ndarray):
         X0 = np.broadcast_to(w0[None, None, :], (m, S, d)).copy()
     else:
         X0 = w0[None, None, :].expand(m, S, d).clone()
     steps = checkpoint_steps(T, n_checkpoints, spacing)
-    nk = len(steps)
-    keys = ("grad_norm", "avg_grad_norm", "suboptimality", "consensus", "lifo", "comp_rounds", "comm_rounds")
-    rec = {k: np.full((S, nk), np.nan) for k in keys}
     state, (l0, c0, k0) = method.init(X0)
-    lifo, comp, comm = np.asarray(l0, float), np.asarray(c0, float), int(k0)
-    gsum = np.zeros(S)
-    k = 0
-    t0 = time.perf_counter()
-    for t in range(T + 1):
-        X = state["x"]
-        xbar = X.mean(axis=0) if isinstance(X, np.ndarray) else X.mean(dim=0)
-        gn = np.linalg.norm(to_numpy(prob.gradient(xbar)), axis=-1)
-        if k < nk and steps[k] == t:
-            dev = X - xbar[None]
-            rec["grad_norm"][:, k] = gn
-            rec["avg_grad_norm"][:, k] = gsum / t if t > 0 else gn
-            rec["suboptimality"][:, k] = to_numpy(prob.suboptimality(xbar))
-            rec["consensus"][:, k] = to_numpy((dev * dev).sum(axis=(0, 2)) if isinstance(dev, np.ndarray)
-                                              else (dev * dev).sum(dim=(0, 2))) / m
-            rec["lifo"][:, k], rec["comp_rounds"][:, k], rec["comm_rounds"][:, k] = lifo, comp, comm
-            k += 1
-        if t == T:
-            break
-        gsum += gn
+    counters = {"lifo": np.asarray(l0, float), "comp_rounds": np.asarray(c0, float), "comm_rounds": int(k0)}
+    acc = {"gsum": xp.zeros((S,), dtype=xp.float64, device=device_of(w0))}
+
+    def grad_norm(X):
+        xbar = xp.mean(X, axis=0)
+        return xbar, xp.linalg.vector_norm(prob.gradient(xbar), axis=-1)
+
+    def step_fn(state, t):
+        acc["gsum"] = acc["gsum"] + xp.astype(grad_norm(state["x"])[1], xp.float64)
         state, (dl, dc, dk) = method.step(state, t)
-        lifo, comp, comm = lifo + np.asarray(dl, float), comp + np.asarray(dc, float), comm + int(dk)
-    return {"steps": steps, **rec, "final_avg_grad_norm": gsum / T, "wall_time": time.perf_counter() - t0}
+        return state, {"lifo": np.asarray(dl, float), "comp_rounds": np.asarray(dc, float),
+                       "comm_rounds": int(dk)}
+
+    def record_fn(state, t):
+        X = state["x"]
+        xbar, gn = grad_norm(X)
+        dev = X - xbar[None]
+        return {"grad_norm": gn,
+                "avg_grad_norm": acc["gsum"] / t if t > 0 else xp.astype(gn, xp.float64),
+                "suboptimality": prob.suboptimality(xbar),
+                "consensus": xp.sum(dev * dev, axis=(0, 2)) / m}
+
+    threshold = divergence_factor * m * (float(to_numpy(xp.sum(w0 * w0))) + d)
+    out = drive(state, step_fn, T, steps, record_fn=record_fn, iterate=lambda st: st["x"],
+                threshold=threshold, seed_axis=1, counters=counters,
+                divergence_factor=divergence_factor)
+    final = to_numpy(acc["gsum"]) / T
+    final = np.where(out.diverged_at >= 0, np.nan, final)
+    return {"steps": steps, **out.records, "final_avg_grad_norm": final,
+            "diverged_at": out.diverged_at, "wall_time": out.wall_time}
 
 
 def build_dnasa(config: RunConfig):
@@ -280,5 +291,5 @@ def run_dnasa(config: RunConfig) -> RunResult:
     extra = {k: out[k] for k in ("avg_grad_norm", "consensus", "lifo", "comp_rounds", "comm_rounds")}
     return RunResult(config=config.to_dict(), meta=meta, steps=out["steps"],
                      suboptimality=out["suboptimality"], grad_norm=out["grad_norm"],
-                     diverged_at=np.full(S, -1, dtype=np.int64), hit_step=np.full(S, -1, dtype=np.int64),
+                     diverged_at=out["diverged_at"], hit_step=np.full(S, -1, dtype=np.int64),
                      samples=lifo_mean, grad_evals=lifo_mean, extra=extra)

@@ -47,8 +47,9 @@ import warnings
 import numpy as np
 
 from .. import __version__
-from ..backends import get_backend, to_numpy
+from ..backends import get_backend, namespace, to_numpy
 from ..config import RunConfig
+from ..loop import drive
 from ..networks import Mixing, make_graph, make_mixing
 from ..results import RunResult
 from ..runner import checkpoint_steps
@@ -58,21 +59,12 @@ from .algorithms import make_method
 __all__ = ["build_decentralized", "run_decentralized", "simulate", "trajectory"]
 
 
-def _mask_seeds(state: dict, alive_f):
-    out = {}
-    for k, v in state.items():
-        if v is None or not hasattr(v, "shape") or getattr(v, "ndim", 0) != 3:
-            out[k] = v
-        else:
-            out[k] = v * alive_f
-    return out
-
-
 def simulate(problem, method, T: int, n_checkpoints: int = 60, spacing: str = "linear",
              epsilon: float | None = None, stop_at_epsilon: bool = False,
              divergence_factor: float = 1e12) -> dict:
     """Run ``method`` (built on ``problem``'s backend) for ``T`` iterations.
 
+    The loop is :func:`theory_lab.loop.drive` over the ``(m, S, d)`` state (seed axis 1).
     Returns a dict of host arrays (see the module docstring) plus ``hit_costs``,
     ``wall_time`` and ``last_step``.
     """
@@ -80,74 +72,50 @@ def simulate(problem, method, T: int, n_checkpoints: int = 60, spacing: str = "l
     if epsilon is not None:
         epsilon = check_positive("epsilon", epsilon)
     prob = method.problem
-    xp_like = prob.w0
     m, d, S = prob.m, prob.dim, method.S
-    X0 = prob.w0[None, None, :] + _zeros(xp_like, m, S, d)  # consensual start (m, S, d)
+    xp = namespace(prob.w0)
+    X0 = prob.w0[None, None, :] + _zeros(prob.w0, m, S, d)  # consensual start (m, S, d)
     steps = checkpoint_steps(T, n_checkpoints, spacing)
-    K = len(steps)
-    rec = {k: np.full((S, K), np.nan) for k in
-           ("suboptimality", "grad_norm", "consensus", "lifo", "comp_rounds", "comm_rounds")}
-    diverged_at = np.full(S, -1, dtype=np.int64)
-    hit_step = np.full(S, -1, dtype=np.int64)
-    hit = {k: np.full(S, -1.0) for k in ("lifo", "comp_rounds", "comm_rounds")}
-    alive = np.ones(S, dtype=bool)
     threshold = divergence_factor * (m * (float(to_numpy(prob.w0 @ prob.w0)) + d))
 
     state, (l0, c0, k0) = method.init(X0)
-    lifo, comp, comm = np.asarray(l0, float), np.asarray(c0, float), int(k0)
+    counters = {"lifo": np.asarray(l0, float), "comp_rounds": np.asarray(c0, float), "comm_rounds": int(k0)}
 
-    def metrics(X):
-        sub = to_numpy(prob.agent_suboptimality(X)).mean(axis=0)
-        xbar = X.mean(axis=0) if isinstance(X, np.ndarray) else X.mean(dim=0)
-        return sub, xbar
+    def step_fn(state, t):
+        state, (dl, dc, dk) = method.step(state, t)
+        return state, {"lifo": np.asarray(dl, float), "comp_rounds": np.asarray(dc, float),
+                       "comm_rounds": int(dk)}
 
-    k = 0
-    last_t = T
-    t0 = time.perf_counter()
-    with np.errstate(over="ignore", invalid="ignore"):
-        for t in range(T + 1):
-            X = state["x"]
-            need_rec = k < K and steps[k] == t
-            if need_rec or epsilon is not None:
-                sub, xbar = metrics(X)
-                sub = np.where(alive, sub, np.nan)
-            if need_rec:
-                dev = X - xbar[None]
-                rec["suboptimality"][:, k] = sub
-                g = to_numpy(prob.gradient(xbar))
-                rec["grad_norm"][:, k] = np.where(alive, np.linalg.norm(g, axis=-1), np.nan)
-                cons = to_numpy((dev * dev).sum(axis=(0, 2)) if isinstance(dev, np.ndarray)
-                                else (dev * dev).sum(dim=(0, 2))) / m
-                rec["consensus"][:, k] = np.where(alive, cons, np.nan)
-                rec["lifo"][:, k] = lifo
-                rec["comp_rounds"][:, k] = comp
-                rec["comm_rounds"][:, k] = comm
-                k += 1
-            if epsilon is not None:
-                new = (hit_step < 0) & alive & (sub <= epsilon)
-                hit_step[new] = t
-                hit["lifo"][new], hit["comp_rounds"][new], hit["comm_rounds"][new] = lifo[new], comp[new], comm
-                if stop_at_epsilon and np.all((hit_step >= 0) | ~alive):
-                    last_t = t
-                    break
-            if t == T:
-                break
-            state, (dl, dc, dk) = method.step(state, t)
-            lifo, comp, comm = lifo + np.asarray(dl, float), comp + np.asarray(dc, float), comm + int(dk)
-            Xn = state["x"]
-            sq = to_numpy((Xn * Xn).sum(axis=(0, 2)) if isinstance(Xn, np.ndarray) else (Xn * Xn).sum(dim=(0, 2)))
-            bad = alive & ~(sq <= threshold)  # NaN-safe
-            if bad.any():
-                diverged_at[bad] = t + 1
-                alive &= ~bad
-                alive_f = method._asarray(Xn, alive.astype(float))[None, :, None]
-                state = _mask_seeds(state, alive_f)
-                if not alive.any():
-                    last_t = t + 1
-                    break
-    wall = time.perf_counter() - t0
-    return {"steps": steps, "diverged_at": diverged_at, "hit_step": hit_step, "hit_costs": hit,
-            "wall_time": wall, "last_step": last_t, **rec}
+    def value_fn(state):
+        return xp.mean(prob.agent_suboptimality(state["x"]), axis=0)
+
+    def record_fn(state, t):
+        X = state["x"]
+        xbar = xp.mean(X, axis=0)
+        dev = X - xbar[None]
+        return {"suboptimality": value_fn(state),
+                "grad_norm": xp.linalg.vector_norm(prob.gradient(xbar), axis=-1),
+                "consensus": xp.sum(dev * dev, axis=(0, 2)) / m}
+
+    out = drive(state, step_fn, T, steps, record_fn=record_fn, value_fn=value_fn,
+                iterate=lambda st: st["x"], threshold=threshold, seed_axis=1,
+                epsilon=epsilon, stop_at_epsilon=stop_at_epsilon, counters=counters,
+                divergence_factor=divergence_factor, mask_fn=_mask_seeds)
+    return {"steps": steps, "diverged_at": out.diverged_at, "hit_step": out.hit_step,
+            "hit_costs": out.hit_costs, "wall_time": out.wall_time, "last_step": out.last_step,
+            **out.records}
+
+
+def _mask_seeds(state: dict, alive):
+    """Freeze dead seeds: zero the (m, S, d) arrays of the state (seed axis 1)."""
+    out = {}
+    for k, v in state.items():
+        if v is None or not hasattr(v, "shape") or getattr(v, "ndim", 0) != 3:
+            out[k] = v
+        else:
+            xp = namespace(v)
+            out[k] = xp.where(xp.reshape(alive, (1, -1, 1)), v, xp.zeros_like(v))
+    return out
 
 
 def _zeros(like, m, S, d):
