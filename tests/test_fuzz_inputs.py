@@ -121,9 +121,11 @@ def test_cli_run_never_tracebacks(opt, oparams, pparams, seeds, device):
                            st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=2),
                            st.dictionaries(st.sampled_from(["lr", "beta"]), json_values, max_size=1))))
 def test_cli_sweep_files_never_traceback(tmp_path_factory, spec):
-    path = tmp_path_factory.mktemp("fuzz") / "sweep.json"
+    folder = tmp_path_factory.mktemp("fuzz")
+    path = folder / "sweep.json"
     path.write_text(json.dumps(spec, allow_nan=True))
-    run_cli(["sweep", str(path), "--engine", "sequential", "--quiet"])
+    # an explicit store in the test's folder: the default (results/cache) is the user's
+    run_cli(["sweep", str(path), "--engine", "sequential", "--quiet", "--cache", str(folder / "store")])
 
 
 @SLOW
