@@ -28,6 +28,7 @@ from .base import (
     rejects,
     slope_measurement,
     variant_key,
+    worst_ratio_measurement,
 )
 
 
@@ -41,4 +42,4 @@ def load_all() -> dict[str, Claim]:
 
 __all__ = ["KINDS", "SCALES", "STATUSES", "Claim", "Disagreement", "Measurement", "Mutant",
            "Verdict", "check", "load_all", "measure", "register", "registered", "rejects",
-           "slope_measurement", "variant_key"]
+           "slope_measurement", "variant_key", "worst_ratio_measurement"]

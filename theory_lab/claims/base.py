@@ -42,6 +42,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 KINDS = ("equal", "upper", "exponent", "order")
 SCALES = ("test", "figure")
 STATUSES = ("holds", "holds, loose", "disagrees", "not measurable", "fails")
@@ -256,6 +258,18 @@ def measure(claim: Claim, scale: str = "test", variant: dict | None = None) -> M
     if key not in _MEASURED:
         _MEASURED[key] = (claim, claim.measure(scale, json.loads(key[2])))  # keeps id(claim) alive
     return _MEASURED[key][1]
+
+
+def worst_ratio_measurement(ratios, **details) -> Measurement:
+    """The ratio farthest from 1 as ``value``, the range of all ratios as ``ci``.
+
+    Any non-finite ratio measures ``nan`` (which every check rejects).
+    """
+    ratios = np.asarray(ratios, dtype=float)
+    if ratios.size == 0 or not np.all(np.isfinite(ratios)):
+        return Measurement(math.nan, details=details)
+    worst = float(ratios[np.argmax(np.abs(ratios - 1))])
+    return Measurement(worst, (float(ratios.min()), float(ratios.max())), details=details)
 
 
 def slope_measurement(x, y, **details) -> Measurement:

@@ -42,7 +42,7 @@ import math
 
 import numpy as np
 
-from .base import Claim, Measurement, Mutant, register
+from .base import Claim, Measurement, Mutant, register, worst_ratio_measurement
 
 PAPER = "diloco"
 DILOCO_OUTER = {"outer_lr": 0.7, "momentum": 0.9}
@@ -134,11 +134,7 @@ def _floor(scale: str, variant: dict) -> Measurement:
                 r = float(out["suboptimality"][0, -1] / floor)
                 ratios.append(r)
                 rows.append({"zeta": zeta, "H": H, "method": name, "ratio": r})
-    ratios = np.array(ratios)
-    if not np.all(np.isfinite(ratios)):
-        return Measurement(math.nan, details={"rows": rows})
-    worst = float(ratios[np.argmax(np.abs(ratios - 1))])
-    return Measurement(worst, (float(ratios.min()), float(ratios.max())), details={"rows": rows})
+    return worst_ratio_measurement(ratios, rows=rows)
 
 
 # Tolerance 1e-9 relative: 600 rounds contract the distance to x_inf by

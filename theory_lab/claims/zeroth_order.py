@@ -42,7 +42,16 @@ import math
 import numpy as np
 
 from ..zeroth_order import ZerothOrderProblem
-from .base import Claim, Disagreement, Measurement, Mutant, register, slope_measurement, variant_key
+from .base import (
+    Claim,
+    Disagreement,
+    Measurement,
+    Mutant,
+    register,
+    slope_measurement,
+    variant_key,
+    worst_ratio_measurement,
+)
 
 PAPER = "zeroth_order"
 
@@ -233,9 +242,7 @@ def _variance_ratio(scale: str, variant: dict) -> Measurement:
         ratios.append(float(z.mean() / formula))
         rows.append({"d": d, "ratio": ratios[-1], "rel_se": float(z.std(ddof=1) / z.mean()
                                                                   / math.sqrt(z.size))})
-    ratios = np.array(ratios)
-    worst = float(ratios[np.argmax(np.abs(ratios - 1))])
-    return Measurement(worst, (float(ratios.min()), float(ratios.max())), details={"rows": rows})
+    return worst_ratio_measurement(ratios, rows=rows)
 
 
 # Tolerance: n = 20000 draws of ||g - grad f||^2, whose relative standard deviation for the
