@@ -228,6 +228,28 @@ def test_registries_and_cli_import_no_heavy_modules():
     assert out.stdout.strip() == "[]"
 
 
+HEAVY = ("sympy", "networkx", "scipy.sparse", "scipy.stats", "torch", "cvxpy", "sklearn", "matplotlib")
+
+
+def test_list_optimizers_imports_no_heavy_modules():
+    """`theory-lab list optimizers` (decentralized and local methods included) imports none of
+    sympy, networkx, scipy.sparse, scipy.stats, torch, cvxpy, sklearn, matplotlib: it takes < 1 s."""
+    import subprocess
+
+    code = ("import contextlib, io, runpy, sys; sys.argv = ['theory_lab', 'list', 'optimizers']\n"
+            "with contextlib.redirect_stdout(io.StringIO()) as buf:\n"
+            "    try:\n"
+            "        runpy.run_module('theory_lab', run_name='__main__')\n"
+            "    except SystemExit as e:\n"
+            "        assert not e.code, e.code\n"
+            "assert '--runner decentralized' in buf.getvalue(), buf.getvalue()\n"
+            f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
 def _readme_block(section: str) -> str:
     import re
 

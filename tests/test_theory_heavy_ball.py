@@ -208,3 +208,27 @@ def test_measured_rate_heavy_ball_real_roots():
     r_g, r_f, _ = _measure(p, heavy_ball(eta, beta, oracle="exact"), 1500)
     assert abs(r_g / rate - 1) < REL
     assert abs(r_f / rate - 1) < REL
+
+
+def test_theory_package_is_lazy_and_complete():
+    """`theory_lab.theory` resolves every name of ``__all__`` (and its submodules) on access, and
+    importing a light submodule such as ``decentralized_bounds`` does not import sympy."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import theory_lab.theory as theory
+
+    for name in theory.__all__:
+        assert callable(getattr(theory, name)), name
+    assert theory.expected_risk is __import__("theory_lab.theory.quadratic_risk",
+                                              fromlist=["x"]).expected_risk
+    assert theory.pep.__name__ == "theory_lab.theory.pep"
+    with pytest.raises(AttributeError):
+        theory.no_such_name  # noqa: B018
+    code = "import sys, theory_lab.theory.decentralized_bounds; print('sympy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         env={**__import__("os").environ,
+                              "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"

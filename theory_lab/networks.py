@@ -43,13 +43,15 @@ from __future__ import annotations
 
 import inspect
 import math
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
-import scipy.sparse as sp
 
 from .errors import UserError
 from .validation import as_integral, check_call, check_int, check_positive
+
+if TYPE_CHECKING:  # networkx and scipy.sparse are imported where used: `theory-lab list` stays fast
+    import networkx as nx
 
 __all__ = [
     "GRAPHS",
@@ -88,6 +90,8 @@ def check_graph(G: nx.Graph) -> nx.Graph:
         Naming the problem: directed, empty, wrong node labels, self-loops, or disconnected
         (with the number of components and the size of each).
     """
+    import networkx as nx
+
     if not isinstance(G, nx.Graph) or G.is_directed():
         raise ValueError(f"graph must be an undirected networkx.Graph, got {type(G).__name__}")
     m = G.number_of_nodes()
@@ -109,12 +113,16 @@ def check_graph(G: nx.Graph) -> nx.Graph:
 
 def ring(m: int) -> nx.Graph:
     """Cycle :math:`0 - 1 - \\dots - (m-1) - 0` (a path for m = 2, one node for m = 1)."""
+    import networkx as nx
+
     m = check_int("m", m)
     return nx.cycle_graph(m) if m >= 3 else nx.path_graph(m)
 
 
 def torus(rows: int, cols: int | None = None) -> nx.Graph:
     """2-D torus (periodic grid) of ``rows x cols`` nodes, numbered row by row."""
+    import networkx as nx
+
     rows = check_int("rows", rows)
     cols = rows if cols is None else check_int("cols", cols)
     G = nx.grid_2d_graph(rows, cols, periodic=rows >= 3 and cols >= 3)
@@ -123,6 +131,8 @@ def torus(rows: int, cols: int | None = None) -> nx.Graph:
 
 def grid(rows: int, cols: int | None = None) -> nx.Graph:
     """2-D grid (non-periodic) of ``rows x cols`` nodes."""
+    import networkx as nx
+
     rows = check_int("rows", rows)
     cols = rows if cols is None else check_int("cols", cols)
     return nx.convert_node_labels_to_integers(nx.grid_2d_graph(rows, cols), ordering="sorted")
@@ -130,6 +140,8 @@ def grid(rows: int, cols: int | None = None) -> nx.Graph:
 
 def erdos_renyi(m: int, p: float, seed: int = 0, max_tries: int = 1000) -> nx.Graph:
     """Connected Erdos-Renyi :math:`G(m, p)`: resampled (seeds ``seed, seed+1, ...``) until connected."""
+    import networkx as nx
+
     m = check_int("m", m)
     p = check_positive("p", p)
     if p > 1:
@@ -143,6 +155,8 @@ def erdos_renyi(m: int, p: float, seed: int = 0, max_tries: int = 1000) -> nx.Gr
 
 def exponential(m: int) -> nx.Graph:
     """Exponential graph: :math:`i \\sim i \\pm 2^k \\bmod m` for :math:`2^k < m`."""
+    import networkx as nx
+
     m = check_int("m", m)
     G = nx.empty_graph(m)
     k = 1
@@ -154,11 +168,15 @@ def exponential(m: int) -> nx.Graph:
 
 def star(m: int) -> nx.Graph:
     """Star with hub 0 and ``m - 1`` leaves."""
+    import networkx as nx
+
     return nx.star_graph(check_int("m", m) - 1)
 
 
 def complete(m: int) -> nx.Graph:
     """Complete graph :math:`K_m`."""
+    import networkx as nx
+
     return nx.complete_graph(check_int("m", m))
 
 
@@ -213,6 +231,8 @@ def metropolis_hastings(G: nx.Graph) -> np.ndarray:
 
 def laplacian_mixing(G: nx.Graph, alpha: float | None = None) -> np.ndarray:
     r"""Laplacian-based :math:`W = I - \alpha\,\mathcal L` with default :math:`\alpha = 1/(d_{\max} + 1)`."""
+    import networkx as nx
+
     G = check_graph(G)
     m = G.number_of_nodes()
     Lap = nx.laplacian_matrix(G, nodelist=range(m)).toarray().astype(float)
@@ -297,6 +317,9 @@ def check_mixing(W, G: nx.Graph | None = None, tol: float = 1e-9, nonnegative: b
     ValueError
         Naming the offending entry or value.
     """
+    import networkx as nx
+    import scipy.sparse as sp
+
     if sp.issparse(W):
         W = W.toarray()
     W = np.asarray(W, dtype=float)
@@ -340,6 +363,8 @@ def check_mixing(W, G: nx.Graph | None = None, tol: float = 1e-9, nonnegative: b
 
 def second_eigenvalue(W) -> float:
     r"""SLEM :math:`\lambda_2(W) = \|W - \tfrac1m\mathbf 1\mathbf 1^\top\|_2` (0 for one agent)."""
+    import scipy.sparse as sp
+
     if sp.issparse(W):
         W = W.toarray()
     W = np.asarray(W, dtype=float)
@@ -377,6 +402,8 @@ class Mixing:
     """
 
     def __init__(self, W, graph: nx.Graph | None = None, mode: str = "sparse", check: bool = True):
+        import scipy.sparse as sp
+
         if mode not in ("sparse", "dense"):
             raise ValueError(f"mode must be 'sparse' or 'dense', got {mode!r}")
         Wd = check_mixing(W, graph) if check else np.asarray(W.toarray() if sp.issparse(W) else W, float)
