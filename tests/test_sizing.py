@@ -96,3 +96,34 @@ def test_cli_run_refuses_in_one_line(capsys):
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and err.startswith("theory-lab: error: run needs ~")
     assert "--allow-large" in err
+
+
+def test_matrix_quadratic_setup_follows_the_construction_used():
+    """Above DEVICE_SETUP_MIN_SIDE (noiseless) the three Haar factors come from a QR on the
+    run's device: (4/3) k^3 flops each, at the device rate on CUDA and the host rate otherwise;
+    at or below it (or with noise) three host ``ortho_group`` draws, 2 k^3 flops each."""
+    from problems.matrix import DEVICE_SETUP_MIN_SIDE
+
+    def cfg(m, n, backend="numpy", device="cpu", **kw):
+        return SMALL.replace(problem={"name": "matrix_quadratic", "m": m, "n": n, **kw},
+                             optimizer={"name": "sgd", "lr": 0.1}, backend=backend, device=device)
+
+    k = 8192
+    qr = 4.0 / 3.0 * 3 * k**3
+    gpu = estimate(cfg(k, k, "torch", "cuda"))
+    assert gpu.setup_seconds == pytest.approx(qr / sizing.DEVICE_SETUP_FLOP_RATE)  # ~2.2 s
+    assert gpu.setup_seconds < sizing.SLOW_SETUP_S and "QR on cuda" in gpu.setup_detail
+    host = estimate(cfg(k, k))  # numpy run: torch QR on the host CPU, host rate
+    assert host.setup_seconds == pytest.approx(qr / sizing.SETUP_FLOP_RATE)  # ~2200 s, not refused
+    assert "QR on the host" in host.setup_detail
+    assert estimate(cfg(k, k, "torch", "cpu")).setup_seconds == host.setup_seconds
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check(cfg(k, k, "torch", "cuda"))  # no slow-set-up warning for the GPU preset size
+    # noisy instances and small sides keep the host ortho_group construction
+    noisy = estimate(cfg(2048, 2048, sigma=0.1))
+    assert noisy.setup_seconds == pytest.approx(2.0 * 3 * 2048**3 / sizing.SETUP_FLOP_RATE)  # 54 s measured
+    s = DEVICE_SETUP_MIN_SIDE
+    assert estimate(cfg(s, s, "torch", "cuda")).setup_seconds == pytest.approx(6.0 * s**3 / sizing.SETUP_FLOP_RATE)
+    above = estimate(cfg(s, s + 1))  # one side above the threshold is enough
+    assert above.setup_seconds == pytest.approx(4.0 / 3.0 * (2 * s**3 + (s + 1) ** 3) / sizing.SETUP_FLOP_RATE)

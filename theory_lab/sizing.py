@@ -28,7 +28,13 @@ Built-in problems with large data or O(d^3) set-ups have entries in :data:`BUILT
 (rotated quadratics and Rayleigh quotients: a d x d rotation from ``ortho_group``;
 the matrix quadratic: m x m rotations; distributed problems: m x n x d data).  Set-up
 seconds are ``flops / SETUP_FLOP_RATE`` (1 GFLOP/s, measured for ``ortho_group`` on the
-2-core lab machine: d = 2000 took 17 s).  The estimate is a lower bound on a run's needs,
+2-core lab machine: d = 2000 took 17 s).  Above
+:data:`problems.matrix.DEVICE_SETUP_MIN_SIDE` per side (noiseless) ``matrix_quadratic``
+builds its three orthogonal factors by QR of a Gaussian on the run's device instead
+(:func:`problems.matrix.haar_orthogonal`): ``(4/3) k^3`` flops per k x k factor, at
+:data:`DEVICE_SETUP_FLOP_RATE` for a torch run on CUDA and at the host rate otherwise
+(conservative there: torch's CPU QR ran at ~6 GFLOP/s by this count at k = 2048 on the
+loaded 2-core machine).  The estimate is a lower bound on a run's needs,
 meant to stop the hopeless (d = 1e11) before a raw ``MemoryError``, not to budget exactly.
 
 Available memory (:func:`available_memory`): the least of the host's available memory
@@ -51,6 +57,11 @@ from .errors import UserError
 SLOW_SETUP_S = 10.0
 MAX_SETUP_S = 3600.0
 SETUP_FLOP_RATE = 1e9
+#: Set-up rate of a QR on a CUDA device (float64), flops per second.  Assumed, not measured:
+#: cuSOLVER's float64 QR on a data-centre GPU runs at several TFLOP/s, so this is conservative.
+DEVICE_SETUP_FLOP_RATE = 1e12
+#: Flops of the QR of a k x k Gaussian, per k^3 (Householder, ``geqrf``).
+QR_FLOPS_PER_K3 = 4.0 / 3.0
 WORK_ARRAYS = 3
 DEFAULT_STATE_ARRAYS = 3
 ITEMSIZE = {"float64": 8, "float32": 4, "float16": 2, "bfloat16": 2}
@@ -131,6 +142,34 @@ def _matrix(p):
     return 8 * (2 * m * m + 4 * m * n)
 
 
+def matrix_setup_on_device(p: dict) -> bool:
+    """Whether ``matrix_quadratic`` with parameters ``p`` builds its factors by device QR.
+
+    Parameters
+    ----------
+    p : dict
+        The problem's parameters, defaults filled in.
+
+    Returns
+    -------
+    bool
+        True above :data:`problems.matrix.DEVICE_SETUP_MIN_SIDE` per side without noise,
+        the condition :func:`problems.matrix.matrix_quadratic` tests.
+    """
+    from problems.matrix import DEVICE_SETUP_MIN_SIDE
+
+    m, n = _num(p.get("m")), _num(p.get("n"))
+    return (max(m, n) > DEVICE_SETUP_MIN_SIDE and _num(p.get("sigma"), 1.0) == 0
+            and p.get("noise_rank") is None)
+
+
+def _matrix_flops(p):
+    """Set-up flops of ``matrix_quadratic``: three Haar factors (m x m, m x m, n x n)."""
+    m, n = _num(p.get("m")), _num(p.get("n"))
+    per_k3 = QR_FLOPS_PER_K3 if matrix_setup_on_device(p) else 2.0  # device QR / ortho_group
+    return per_k3 * (2 * m**3 + n**3)
+
+
 def _distributed(p):
     return 8 * _num(p.get("m")) * _num(p.get("n")) * _num(p.get("d"))
 
@@ -139,7 +178,7 @@ def _distributed(p):
 BUILTIN = {
     "quadratic": _rotation("d"),
     "rayleigh": _rotation("d"),
-    "matrix_quadratic": (_matrix, lambda p: 2.0 * _num(p.get("m")) ** 3),
+    "matrix_quadratic": (_matrix, _matrix_flops),
     "distributed_ridge": (_distributed, lambda p: 0.0),
     "distributed_logistic": (_distributed, lambda p: 0.0),
     "iid_distributed_ridge": (_distributed, lambda p: 0.0),
@@ -199,9 +238,14 @@ def estimate(config) -> Estimate | None:
     detail = f"{S} seeds x d={_fmt_num(d)} x {arrays} arrays x {size} B"
     if data >= 0.01 * state and data > 1e6:
         detail += f" + problem data {_fmt_bytes(data)}"
-    secs = flops / SETUP_FLOP_RATE
+    rate, where = SETUP_FLOP_RATE, ""
+    if name == "matrix_quadratic" and not callable(hook_flops) and matrix_setup_on_device(p):
+        on_gpu = config.backend == "torch" and str(config.device).startswith("cuda")
+        rate = DEVICE_SETUP_FLOP_RATE if on_gpu else SETUP_FLOP_RATE
+        where = f" (QR on {config.device if on_gpu else 'the host'})"
+    secs = flops / rate
     setup = (f"{name} set-up: O(d^3) with d={_fmt_num(p.get('d', p.get('m', d)))}, "
-             f"~{flops:.2g} flops" if flops else "")
+             f"~{flops:.2g} flops{where}" if flops else "")
     return Estimate(state, data, secs, detail, setup)
 
 
