@@ -15,6 +15,7 @@ pytest.importorskip("PEPit", reason="optional dependency pepit not installed (pi
 from theory_lab.theory.heavy_ball import optimal_hb_params  # noqa: E402
 from theory_lab.theory.pep import (  # noqa: E402
     extract_quadratic,
+    method_code_hash,
     quadratic_worst_case,
     worst_case,
     worst_case_curve,
@@ -100,6 +101,85 @@ def test_cache_serves_and_keys_on_parameters(tmp_path, monkeypatch):
     assert worst_case("gd", 2, mu=MU, L=L, params={"eta": 1 / L}, cache=tmp_path).tau == a
     with pytest.raises(AssertionError, match="solved again"):
         worst_case("gd", 2, mu=MU, L=L, params={"eta": 1.2 / L}, cache=tmp_path)
+
+
+def _edited(scale):
+    """``user_gd`` as first written (scale 1) and after an edit (scale 0.5): same name."""
+    if scale == 1:
+        def user_gd(func, x0, n, eta):
+            x = x0
+            for _ in range(n):
+                x = x - eta * func.gradient(x)
+            return x
+    else:
+        def user_gd(func, x0, n, eta):
+            x = x0
+            for _ in range(n):
+                x = x - 0.5 * eta * func.gradient(x)
+            return x
+    user_gd.__qualname__ = "user_gd"
+    return user_gd
+
+
+def _exec_defined(body: str):
+    ns = {}
+    exec(compile(f"def user_gd(func, x0, n, eta):\n    return {body}\n", "<string>", "exec"), ns)
+    return ns["user_gd"]
+
+
+def test_user_method_code_hash_follows_the_code():
+    a, b = _edited(1), _edited(0.5)
+    assert (a.__module__, a.__qualname__) == (b.__module__, b.__qualname__)
+    assert method_code_hash(a) != method_code_hash(b)
+    assert method_code_hash(a) == method_code_hash(_edited(1))  # deterministic
+    # no source (exec): the bytecode and constants decide
+    e1, e2 = _exec_defined("x0 - eta * func.gradient(x0)"), _exec_defined("x0 - 2 * eta * func.gradient(x0)")
+    assert method_code_hash(e1) != method_code_hash(e2)
+    assert method_code_hash(e1) == method_code_hash(_exec_defined("x0 - eta * func.gradient(x0)"))
+    # the same source with different closure values or defaults
+    def make(c, d=1.0):
+        def step(func, x0, n, eta, k=d):
+            return x0 - c * k * eta * func.gradient(x0)
+        return step
+    assert method_code_hash(make(1.0)) != method_code_hash(make(2.0))
+    assert method_code_hash(make(1.0, 1.0)) != method_code_hash(make(1.0, 3.0))
+    assert method_code_hash(make(1.0)) == method_code_hash(make(1.0))
+
+
+def test_user_method_code_hash_is_the_same_in_another_process():
+    """Nested code objects (a lambda, a comprehension) enter by content, not by address."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("from theory_lab.theory.pep import method_code_hash\n"
+            "ns = {}\n"
+            "exec('def m(func, x0, n, eta):\\n    g = lambda y: func.gradient(y)\\n"
+            "    return [x0 - eta * g(x0) for _ in range(n)][-1]\\n', ns)\n"
+            "print(method_code_hash(ns['m']))")
+    env = {**__import__("os").environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                           env=env, check=True).stdout.strip() for _ in range(2)}
+    assert len(outs) == 1 and len(outs.pop()) == 16
+
+
+def test_editing_a_user_method_recomputes(tmp_path, monkeypatch):
+    """A user method edited under the same name is solved again, not served its old certificate."""
+    first = worst_case(_edited(1), 2, mu=MU, L=L, params={"eta": 1.5 / L}, cache=tmp_path).tau
+    assert first == pytest.approx(worst_case("gd", 2, mu=MU, L=L, params={"eta": 1.5 / L},
+                                             cache=None).tau, rel=RTOL)
+    edited = worst_case(_edited(0.5), 2, mu=MU, L=L, params={"eta": 1.5 / L}, cache=tmp_path).tau
+    assert edited == pytest.approx(worst_case("gd", 2, mu=MU, L=L, params={"eta": 0.75 / L},
+                                              cache=None).tau, rel=RTOL)
+    assert len(list(tmp_path.glob("*.json"))) == 2
+    import PEPit
+
+    def boom(*args, **kwargs):
+        raise AssertionError("solved again instead of reading the cache")
+
+    monkeypatch.setattr(PEPit.PEP, "solve", boom)  # both versions are now served from the cache
+    assert worst_case(_edited(1), 2, mu=MU, L=L, params={"eta": 1.5 / L}, cache=tmp_path).tau == first
+    assert worst_case(_edited(0.5), 2, mu=MU, L=L, params={"eta": 1.5 / L}, cache=tmp_path).tau == edited
 
 
 def test_bad_inputs_raise():

@@ -58,8 +58,10 @@ Tight values that check the machinery (tests):
 
 Caching: each :math:`\tau(n)` is stored in a small JSON file under
 ``results/cache/pep/`` keyed by method name, parameters, class, :math:`\mu, L`, ``n``,
-initial condition, metric, solver and PEPit's version (user methods are cached under
-their ``__qualname__``; pass ``cache=None`` to switch caching off while editing one).
+initial condition, metric, solver and PEPit's version.  A user method is cached under its
+``__qualname__`` and a hash of its code (:func:`method_code_hash`: its source and
+bytecode), so editing it solves again; values it reads from globals (or a callable object's
+attributes) are not part of the key (pass ``cache=None`` while changing those).
 
 References
 ----------
@@ -80,6 +82,7 @@ References
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import math
 import os
@@ -258,13 +261,86 @@ def _method_name(method) -> str:
     return f"{getattr(method, '__module__', '')}.{getattr(method, '__qualname__', repr(method))}"
 
 
-def _cache_key(name, params, function_class, mu, L, n, initial, metric, solver) -> tuple[str, dict]:
+def _code_bytes(code) -> bytes:
+    """Bytecode, names and constants of a code object, nested code objects included
+    (their ``repr`` holds a memory address, so it would differ between processes)."""
+    parts = [code.co_code, repr(code.co_names).encode(), repr(code.co_varnames).encode()]
+    for c in code.co_consts:
+        parts.append(_code_bytes(c) if inspect.iscode(c) else repr(c).encode())
+    return b"\0".join(parts)
+
+
+def _simple(value) -> str:
+    """``repr`` of numbers, strings and tuples of them; the type name of anything else
+    (whose ``repr`` may hold a memory address)."""
+    if value is None or isinstance(value, (bool, int, float, complex, str, bytes)):
+        return repr(value)
+    if isinstance(value, (tuple, list)):
+        return "(" + ", ".join(_simple(v) for v in value) + ")"
+    return f"<{type(value).__qualname__}>"
+
+
+def method_code_hash(method) -> str:
+    """Hash of a user method's code, part of its cache key.
+
+    Parameters
+    ----------
+    method : callable
+        A PEPit algorithm function (or a ``functools.partial`` of one, or an object with
+        ``__call__``).
+
+    Returns
+    -------
+    str
+        SHA-256 (16 hex digits) of the source (:func:`inspect.getsource`; empty where it is
+        unavailable, e.g. a function defined with ``exec``) and of the code object's
+        bytecode, names and constants (so the key follows the code that runs even when the
+        file changed after the import; a new Python version re-solves once), plus the
+        defaults and the closure's values (numbers and strings by value, other objects by
+        type).  Two functions with the same name and different bodies get different hashes.
+    """
+    import functools
+
+    parts = []
+    if isinstance(method, functools.partial):
+        parts.append(f"partial{_simple(method.args)}{_simple(sorted(method.keywords.items()))}")
+        method = method.func
+    func = inspect.unwrap(method)
+    if not (inspect.isfunction(func) or inspect.ismethod(func)) and callable(func):
+        func = type(func).__call__  # a callable object: its class's __call__
+    func = getattr(func, "__func__", func)  # bound method -> function
+    try:
+        parts.append(inspect.getsource(func))
+    except (OSError, TypeError):
+        parts.append("")
+    # the bytecode too: the source is read from the file now, which may have been edited
+    # since the function was defined (the key must follow the code that runs)
+    code = getattr(func, "__code__", None)
+    parts.append(_code_bytes(code).hex() if code is not None else repr(type(func)))
+    parts.append(_simple(getattr(func, "__defaults__", None)))
+    parts.append(_simple(sorted((getattr(func, "__kwdefaults__", None) or {}).items())))
+    closure = getattr(func, "__closure__", None) or ()
+    parts.append(_simple(tuple(_cell(c) for c in closure)))
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def _cell(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:  # empty cell
+        return None
+
+
+def _cache_key(name, params, function_class, mu, L, n, initial, metric, solver,
+               code: str | None = None) -> tuple[str, dict]:
     record = {
         "method": name, "params": {k: float(v) for k, v in sorted(params.items())},
         "class": function_class, "mu": float(mu), "L": float(L), "n": int(n),
         "initial": initial, "metric": metric, "solver": solver or "default",
         "pepit": pepit_version(),
     }
+    if code is not None:  # user methods only: the built-ins' keys (and caches) are unchanged
+        record["code"] = code
     digest = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:20]
     return digest, record
 
@@ -329,7 +405,8 @@ def worst_case(method, n: int, *, mu: float, L: float, params: dict | None = Non
         raise ValueError(f"method must be a name or a callable, got {method!r}")
     _require_pepit()
     name = _method_name(method)
-    key, record = _cache_key(name, params, function_class, mu, L, n, initial, metric, solver)
+    code = None if isinstance(method, str) else method_code_hash(method)
+    key, record = _cache_key(name, params, function_class, mu, L, n, initial, metric, solver, code)
     record["step_params"] = sorted(step_params)
     path = None if cache is None else Path(cache) / f"{key}.json"
     base = dict(n=n, method=name, function_class=function_class, initial=initial,
@@ -447,6 +524,7 @@ __all__ = [
     "extract_quadratic",
     "gd_algorithm",
     "hb_algorithm",
+    "method_code_hash",
     "nesterov_algorithm",
     "pepit_available",
     "pepit_version",
