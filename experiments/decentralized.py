@@ -177,7 +177,7 @@ def fig_kappa_local(store=STORE, n_jobs=1, quick=False):
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel(r"$\kappa_l = L_l/\mu$ (fixed $\kappa = L/\mu$)")
         ax.set_ylabel(f"{COSTS[cost]} to $\\epsilon$")
-        ax.legend(fontsize=6, loc="upper left")
+        ax.legend(fontsize=6, loc="best")  # the curves span the width: least overlap
     axes[1].set_title("cost to $\\epsilon$ vs local condition number (dashed: complexity table, scaled)")
     save_figure(fig, "decentralized_kappa_local")
     return ls
