@@ -74,7 +74,7 @@ import numpy as np
 from ..backends import namespace
 from ..config import resolve
 from ..networks import Mixing, fastmix
-from ..theory.decentralized_bounds import fastmix_rounds
+from ..theory.decentralized_bounds import fastmix_rounds, gossip_rounds
 from ..validation import check_int, check_positive
 
 __all__ = ["METHODS", "Costs", "DecentralizedMethod", "make_method", "method_symbols"]
@@ -133,7 +133,7 @@ class DecentralizedMethod:
         mode = self.params.get("fastmix_mode", "auto")
         if mode == "auto":
             mode = "operator" if self.mixing.m <= 256 else "rounds"
-        return fastmix(U, self.mixing, rounds, mode=mode)
+        return fastmix(U, self.mixing, rounds, self.params.get("fastmix_lambda2"), mode=mode)
 
     def _asarray(self, like, host):
         xp = namespace(like)
@@ -292,12 +292,16 @@ def make_method(name: str, problem, mixing: Mixing, seeds=(0,), **params) -> Dec
     """Build a method with its defaults (see :data:`METHODS`); numbers or expressions override.
 
     ``rounds="fastmix"`` (default of the multi-consensus methods) means
-    :func:`fastmix_rounds` ``(gap, delta)`` with ``delta`` (default ``mu/(4*L_l)``).
+    :func:`fastmix_rounds` ``(gap, delta)`` with ``delta`` (default ``mu/(4*L_l)``);
+    ``rounds="gossip"`` means :func:`gossip_rounds` ``(lambda2, delta)``.  The optional
+    ``fastmix_lambda2`` (an expression, default the network's ``lambda2``) is the
+    :math:`\lambda_2` FastMix's momentum is tuned from; ``0`` makes FastMix plain gossip
+    (used by the claims' mutants, :mod:`theory_lab.claims.decentralized`).
     """
     if name not in METHODS:
         raise ValueError(f"unknown method {name!r}; available: {', '.join(METHODS)}")
     cls, defaults = METHODS[name]
-    unknown = set(params) - set(defaults) - {"delta", "fastmix_mode"}
+    unknown = set(params) - set(defaults) - {"delta", "fastmix_mode", "fastmix_lambda2"}
     if unknown:
         raise ValueError(f"method {name!r} has no parameter(s) {sorted(unknown)}; it takes {sorted(defaults)}")
     spec = {**defaults, **params}
@@ -313,8 +317,14 @@ def make_method(name: str, problem, mixing: Mixing, seeds=(0,), **params) -> Dec
         if key in out or key in ("sampling", "fastmix_mode"):
             continue
         if key == "rounds":
-            out[key] = (fastmix_rounds(max(mixing.gap, 1e-300), out["delta"]) if mixing.m > 1 else 0) \
-                if val == "fastmix" else check_int("rounds", val, minimum=0)
+            if mixing.m == 1 and val in ("fastmix", "gossip"):
+                out[key] = 0
+            elif val == "fastmix":
+                out[key] = fastmix_rounds(max(mixing.gap, 1e-300), out["delta"])
+            elif val == "gossip":
+                out[key] = gossip_rounds(mixing.lambda2, out["delta"])
+            else:
+                out[key] = check_int("rounds", val, minimum=0)
         elif val is not None:
             out[key] = resolve(val, sym)
         else:

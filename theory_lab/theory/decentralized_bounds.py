@@ -50,6 +50,7 @@ __all__ = [
     "fastmix_exact_factor",
     "fastmix_rounds",
     "gossip_factor",
+    "gossip_rounds",
     "katyusha_parameters",
     "vr_parameters",
 ]
@@ -111,6 +112,19 @@ def fastmix_rounds(gap: float, delta: float) -> int:
     if rate <= 0:
         return 1
     return max(1, math.ceil(math.log(c / delta) / -math.log(rate)))
+
+
+def gossip_rounds(lambda2: float, delta: float) -> int:
+    r"""Rounds :math:`K` of plain gossip making its (tight) bound :math:`\lambda_2^K \le \delta`:
+    :math:`K = \lceil \log(1/\delta) / -\log\lambda_2 \rceil` (:math:`\propto 1/\gamma`, the
+    non-accelerated count FastMix improves to :math:`\propto 1/\sqrt\gamma`)."""
+    lam = float(lambda2)
+    if not 0.0 <= lam < 1.0:
+        raise ValueError(f"lambda2 must lie in [0, 1), got {lambda2!r}")
+    delta = check_positive("delta", delta)
+    if delta >= 1 or lam == 0.0:
+        return 0 if delta >= 1 else 1
+    return max(1, math.ceil(math.log(1.0 / delta) / -math.log(lam)))
 
 
 def vr_parameters(m: int, n: int, L: float, L_max: float, mu: float, batch=None, c_eta: float = 6.0):

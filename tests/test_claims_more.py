@@ -1,0 +1,48 @@
+"""Specific checks behind the claims added with ``decentralized.comm_vs_gap``,
+``decentralized.fastmix_bound``, ``assoc_memory.one_step_gap`` and
+``zeroth_order.riemannian_rate`` (their generic checks are in tests/test_claims.py)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+
+def test_fastmix_trajectory_is_fastmix():
+    from theory_lab.claims.decentralized import fastmix_trajectory
+    from theory_lab.networks import Mixing, fastmix, fastmix_eta, make_graph, make_mixing
+
+    G = make_graph("ring", 12)
+    mix = Mixing(make_mixing("lazy_metropolis", G), G)
+    U0 = np.random.default_rng(1).standard_normal((12, 3))
+    err = fastmix_trajectory(U0, mix, 9, fastmix_eta(mix.lambda2))
+    for r in (0, 1, 5, 9):
+        V = fastmix(U0, mix, r)
+        assert np.allclose(err[r], np.linalg.norm(V - V.mean(axis=0), axis=0), rtol=1e-12, atol=1e-14)
+    # eta = 0 is plain gossip
+    g = fastmix_trajectory(U0, mix, 4, 0.0)[4]
+    W4 = np.linalg.matrix_power(mix.dense, 4) @ U0
+    assert np.allclose(g, np.linalg.norm(W4 - W4.mean(axis=0), axis=0))
+
+
+def test_gossip_rounds_and_fastmix_lambda2_override():
+    from problems import make as make_problem
+    from theory_lab.decentralized.algorithms import make_method
+    from theory_lab.networks import Mixing, make_graph, make_mixing
+    from theory_lab.theory.decentralized_bounds import fastmix_rounds, gossip_rounds
+
+    assert gossip_rounds(0.9, 1e-3) == math.ceil(math.log(1e3) / -math.log(0.9))
+    assert 0.9 ** gossip_rounds(0.9, 1e-3) <= 1e-3 < 0.9 ** (gossip_rounds(0.9, 1e-3) - 1)
+    with pytest.raises(ValueError):
+        gossip_rounds(1.0, 0.1)
+    p = make_problem("distributed_ridge", m=16, n=32, d=32, kappa=30.0, heterogeneity=0.5, seed=0)
+    G = make_graph("ring", 16)
+    mix = Mixing(make_mixing("lazy_metropolis", G), G)
+    default = make_method("mc_gt", p, mix).params
+    assert "fastmix_lambda2" not in default
+    assert default["rounds"] == fastmix_rounds(mix.gap, default["delta"])
+    gossip = make_method("mc_gt", p, mix, fastmix_lambda2=0, rounds="gossip").params
+    assert gossip["fastmix_lambda2"] == 0 and gossip["rounds"] == gossip_rounds(mix.lambda2, gossip["delta"])
+    assert gossip["rounds"] > default["rounds"]  # ring of 16, gap 0.025: 1/gamma beats sqrt(14)/sqrt(gamma)
