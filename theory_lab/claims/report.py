@@ -44,6 +44,7 @@ PAPER_TITLES = {
     "scale": "SCALE, column-normalized SGD (Glentis, Li, Han, Hong 2025)",
     "zeroth_order": "Zeroth-order optimization (Nesterov & Spokoiny 2017)",
     "diloco": "Local updates with outer momentum: DiLoCo and local SGD",
+    "assoc_memory": "Muon outperforms Adam in tail-end associative memory learning (ICLR 2026)",
 }
 
 ROOT = Path(__file__).resolve().parents[2]
