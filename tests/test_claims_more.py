@@ -46,3 +46,33 @@ def test_gossip_rounds_and_fastmix_lambda2_override():
     gossip = make_method("mc_gt", p, mix, fastmix_lambda2=0, rounds="gossip").params
     assert gossip["fastmix_lambda2"] == 0 and gossip["rounds"] == gossip_rounds(mix.lambda2, gossip["delta"])
     assert gossip["rounds"] > default["rounds"]  # ring of 16, gap 0.025: 1/gamma beats sqrt(14)/sqrt(gamma)
+
+
+def test_assoc_memory_true_steps_reach_the_target_loss_and_the_gaps_the_paper_states():
+    from theory_lab.claims import load_all, measure
+
+    m = measure(load_all()["assoc_memory.one_step_gap"], "test")
+    for row in m.details["rows"]:
+        assert math.isclose(row["loss"], 0.5 * math.log(row["K"]), rel_tol=1e-10), row
+        if row["method"] == "muon":
+            assert row["gap"] <= math.log(row["K"]) / row["K"], row  # balanced to O(log K / K)
+        else:
+            assert row["gap"] >= 0.1, row  # GD leaves the tail behind
+
+
+def test_riemannian_measurement_stays_on_the_sphere_and_the_euclidean_mutant_leaves_it():
+    from theory_lab.claims import load_all, measure
+
+    c = load_all()["zeroth_order.riemannian_rate"]
+    assert np.allclose(measure(c, "test").details["norms"], 1.0, atol=1e-12)
+    assert min(measure(c, "test", {"euclidean": True}).details["norms"]) > 1.0 + 1e-3
+
+
+def test_fastmix_bound_mutants_leave_the_bound_only_at_large_rounds():
+    from theory_lab.claims import load_all, measure
+
+    c = load_all()["decentralized.fastmix_bound"]
+    true = measure(c, "test")
+    assert true.details["argmax_R"] <= 10 and true.details["ratio_at_last_R"] < 1e-2
+    for mut in c.mutants:
+        assert measure(c, "test", mut.variant).details["argmax_R"] > 25  # beyond 1/sqrt(gamma)
