@@ -289,7 +289,7 @@ def method_symbols(problem, mixing: Mixing) -> dict:
 
 
 def make_method(name: str, problem, mixing: Mixing, seeds=(0,), **params) -> DecentralizedMethod:
-    """Build a method with its defaults (see :data:`METHODS`); numbers or expressions override.
+    r"""Build a method with its defaults (see :data:`METHODS`); numbers or expressions override.
 
     ``rounds="fastmix"`` (default of the multi-consensus methods) means
     :func:`fastmix_rounds` ``(gap, delta)`` with ``delta`` (default ``mu/(4*L_l)``);
