@@ -340,3 +340,18 @@ def test_plugin_package_helpers_are_fingerprinted(tmp_path, monkeypatch):
         problems.REGISTRY.pop(f"{pkg}_quad", None)
         for name in [m for m in sys.modules if m.startswith(pkg)]:
             sys.modules.pop(name)
+
+
+def test_fingerprint_covers_the_run_path_not_the_input_checks():
+    """The runner, loop, backends and the method's module are hashed; modules that cannot
+    change a run's numbers (size guard, errors, plugin loading, the fingerprint) are not,
+    so editing them does not make every cached result stale."""
+    from theory_lab.fingerprint import NOT_NUMERICAL
+
+    cfg = RunConfig(problem={"name": "quadratic", "d": 5}, optimizer={"name": "shb", "lr": "1/L",
+                                                                      "beta": 0.5}, T=3)
+    mods = code_modules(cfg)
+    for needed in ("theory_lab.runner", "theory_lab.loop", "theory_lab.backends",
+                   "theory_lab.optimizers.heavy_ball", "problems.quadratic"):
+        assert needed in mods, needed
+    assert not set(NOT_NUMERICAL) & set(mods), sorted(set(NOT_NUMERICAL) & set(mods))

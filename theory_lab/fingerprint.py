@@ -33,7 +33,8 @@ module that *defines* ``name`` (re-exports are followed to their source).  A pac
 ``from problems import register`` would pull in every problem module); a root
 ``__init__`` (e.g. ``theory_lab/optimizers/__init__.py``, which defines ``sgd``) is followed.
 
-Not covered: third-party packages (numpy, scipy, torch: their versions are recorded in a
+Not covered: the lab modules in :data:`NOT_NUMERICAL` (they check inputs, estimate sizes,
+load plugins or compute this fingerprint, and cannot change a run's numbers), third-party packages (numpy, scipy, torch: their versions are recorded in a
 result's meta by the backend, not checked), code without a source file (functions typed
 at an interactive prompt), data files read at run time, and code reached only through
 dynamic dispatch that none of the above imports.  The lab version is part of the cache key
@@ -71,7 +72,17 @@ CORE_MODULES = (
     "theory_lab.optimizers.base",
 )
 
-__all__ = ["CORE_MODULES", "LAB_PACKAGES", "changed_modules", "code_fingerprint",
+#: Lab modules that cannot change a run's numbers (input checks, size estimates, errors,
+#: plugin loading, the fingerprint itself): neither hashed nor followed, so editing them
+#: does not make every cached result stale.
+NOT_NUMERICAL = (
+    "theory_lab.errors",
+    "theory_lab.fingerprint",
+    "theory_lab.plugins",
+    "theory_lab.sizing",
+)
+
+__all__ = ["CORE_MODULES", "LAB_PACKAGES", "NOT_NUMERICAL", "changed_modules", "code_fingerprint",
            "code_modules", "lab_version"]
 
 # (modname, path) -> (mtime_ns, size, sha256, deps)
@@ -283,7 +294,7 @@ def code_modules(config, run_fn=None) -> dict[str, dict[str, str]]:
         if _is_package(name, path) and name not in root_names:
             continue
         for dep in deps:
-            if dep in out or not _allowed_top(dep):
+            if dep in out or dep in NOT_NUMERICAL or not _allowed_top(dep):
                 continue
             dpath = _module_path(dep)
             if dpath is not None:
