@@ -292,3 +292,45 @@ def test_readme_examples_work_as_plugin_files(tmp_path):
     assert not np.allclose(runs[0].suboptimality[:, 0], runs[1].suboptimality[:, 0])
     for res in runs:  # default noise: the floor lies far below f(w0), the curve goes down
         assert np.all(res.suboptimality[:, -1] < 0.05 * res.suboptimality[:, 0])
+
+
+CLAIM_PLUGIN = '''
+"""A user's claim, shipped as a plugin file: the lab's verify command must find it."""
+from theory_lab.claims import Claim, Measurement, Mutant, register
+
+
+def measure(scale, variant):
+    # gradient descent on f = x^2/2 with step lr contracts by |1 - lr| per step
+    lr = float(variant.get("lr", 0.5))
+    x = 1.0
+    for _ in range(10):
+        x -= lr * x
+    return Measurement(abs(x), bound=0.5 ** 10)
+
+
+register(Claim(
+    id="userpaper.gd_contraction", paper="userpaper",
+    statement="GD with lr = 1/2 on x^2/2 contracts by exactly 1/2 per step.",
+    source="[R] a user's own claim", kind="upper", predicted=1.0, tolerance=1e-12,
+    tightness_floor=0.99, measure=measure,
+    mutants=(Mutant("lr_small", "lr = 0.1", {"lr": 0.1}), Mutant("lr_large", "lr = 1.9", {"lr": 1.9})),
+))
+'''
+
+
+def test_a_plugin_claim_reaches_the_verify_command(tmp_path):
+    """Claims can live outside the package: `--plugin FILE verify` measures them and tries
+    their mutants (both must be rejected: lr = 0.1 is above the bound, lr = 1.9 too)."""
+    import json
+    import subprocess
+
+    (tmp_path / "my_claims.py").write_text(CLAIM_PLUGIN)
+    out = subprocess.run(
+        [sys.executable, "-m", "theory_lab", "--plugin", str(tmp_path / "my_claims.py"), "verify",
+         "--paper", "userpaper", "--scale", "test", "--out", str(tmp_path / "report")],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "userpaper.gd_contraction: holds" in out.stdout
+    report = json.loads((tmp_path / "report" / "verification.json").read_text())
+    (entry,) = report["papers"]["userpaper"]
+    assert entry["mutants_rejected"] == 2 and entry["status"] == "holds"
