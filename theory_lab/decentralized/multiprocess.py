@@ -122,12 +122,13 @@ def _exit_with_parent(parent: int | None = None) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-def check_supported(config, build: bool = True) -> None:
+def check_supported(config, build: bool = True):
     """Refuse, before spawning, a config the multi-process runner does not run.
 
     The runner covers the deterministic methods :data:`DETERMINISTIC` (``dgd`` without a
     batch).  With ``build`` the config is built once here, so bad parameters and stochastic
-    settings fail with a :class:`~theory_lab.errors.UserError` before any process starts.
+    settings fail with a :class:`~theory_lab.errors.UserError` before any process starts;
+    the built ``(problem, mixing, method)`` is returned so a caller need not build again.
     """
     from ..config import RunConfig
     from ..errors import UserError
@@ -141,10 +142,13 @@ def check_supported(config, build: bool = True) -> None:
     if build:
         from .simulate import build_decentralized
 
-        _, _, method = build_decentralized(config)
+        built = build_decentralized(config)
+        method = built[2]
         if method.oracle != "exact":
             raise UserError(f"the multi-process runner supports deterministic gradients only; "
                             f"{name!r} with batch={method.params.get('batch')!r} is stochastic")
+        return built
+    return None
 
 
 class AgentFailure(RuntimeError):
@@ -220,9 +224,12 @@ def _free_port() -> int:
 
 def worker(rank: int, world: int, config_dict: dict, out_dir: str,
            timeout_s: float = DEFAULT_TIMEOUT_S, fail_rank: int | None = None,
-           fail_at: int | None = None, init_method: str = "env://", fail_mode: str = "exit"):
+           fail_at: int | None = None, init_method: str = "env://", fail_mode: str = "exit",
+           built=None):
     """Body of one agent process (spawned, or started by torchrun with ``init_method='env://'``).
 
+    ``built``: the config's ``(problem, mixing, method)`` when the caller already built and
+    checked it (:func:`check_supported`); otherwise it is built and checked here.
     ``fail_rank``/``fail_at``/``fail_mode`` are a testing hook: process ``fail_rank`` exits
     with code 17 (``"exit"``) or sleeps forever without communicating (``"stall"``) before
     iteration ``fail_at``.
@@ -232,15 +239,14 @@ def worker(rank: int, world: int, config_dict: dict, out_dir: str,
 
     from ..config import RunConfig
     from .algorithms import METHODS
-    from .simulate import build_decentralized
 
     torch.set_num_threads(1)
     dist.init_process_group("gloo", rank=rank, world_size=world, init_method=init_method,
                             timeout=timedelta(seconds=timeout_s))
     try:
         cfg = RunConfig.from_dict(config_dict)
-        check_supported(cfg, build=False)  # built just below
-        prob, mixing, method = build_decentralized(cfg)  # full problem (same on every rank)
+        # full problem (same on every rank), checked before any agent computes
+        prob, mixing, method = built if built is not None else check_supported(cfg)
         groups = agent_groups(prob.m, world)
         mine = groups[rank]
         from problems.distributed import DistributedFiniteSum
@@ -421,10 +427,10 @@ def main(argv=None) -> int:
     from ..config import RunConfig
 
     config_dict = json.loads(Path(args.config).read_text())
-    check_supported(RunConfig.from_dict(config_dict))
+    built = check_supported(RunConfig.from_dict(config_dict))  # one line, before the group forms
     rank, world = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
     _exit_with_parent()
-    worker(rank, world, config_dict, args.out, args.timeout)
+    worker(rank, world, config_dict, args.out, args.timeout, built=built)
     return 0
 
 
