@@ -1,4 +1,7 @@
-"""ASGO's claims as objects (issue 11): the true method passes, every mutant is rejected.
+"""ASGO's claims as objects (issue 11): what is particular to them.
+
+The generic checks (the true method passes, every mutant is rejected) run for every
+registered claim in ``tests/test_claims.py``; the measurements are shared per session.
 
 ``asgo.advantage_slope`` carries a recorded disagreement: the true method must reproduce it
 (status ``"disagrees"``), a mutant must not.  Measurements are memoized per variant so the
@@ -11,8 +14,6 @@ import pytest
 from theory_lab.claims import asgo as ac
 from theory_lab.claims import base, check, load_all, rejects
 from theory_lab.theory.asgo_bounds import advantage_slope_tolerance
-
-CASES = [(c, mu) for c in ac.CLAIMS for mu in c.mutants]
 
 
 def measure(claim, variant):
@@ -51,8 +52,3 @@ def test_the_wrong_side_fits_the_paper_window_and_only_the_disagreement_rejects_
     assert abs(m.value - claim.predicted) <= claim.tolerance       # a paper window alone accepts it
     assert rejects(claim, m)
 
-
-@pytest.mark.parametrize(("claim", "mutant"), CASES,
-                         ids=[f"{c.id}-{mu.name}" for c, mu in CASES])
-def test_mutant_is_rejected(claim, mutant):
-    assert rejects(claim, measure(claim, mutant.variant)), (claim.id, mutant.name)
