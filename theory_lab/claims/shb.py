@@ -344,31 +344,38 @@ def _curves(scale: str, key: str) -> dict:
     :func:`~theory_lab.theory.quadratic_risk.expected_risk` with one problem per direction
     (eigenvalues of shape ``(d, 1)``).
     """
+    variant = json.loads(key)
+    res = _run([_curves_config(scale, variant)], scale)[0]
+    steps = np.asarray(res.steps)
+    S = res.suboptimality.shape[0]
+    theory = _curves_theory(scale, tuple(int(t) for t in steps), S)
+    return {"steps": steps, "mean": np.mean(res.suboptimality, axis=0),
+            "sample_se": np.std(res.suboptimality, axis=0, ddof=1) / math.sqrt(S),
+            "seeds": S, **theory}
+
+
+@functools.cache
+def _curves_theory(scale: str, steps: tuple, S: int) -> dict:
+    """The TRUE method's exact mean, exact SE of an S-seed mean and trajectory bound."""
     from experiments.shb import trajectory_bound
     from theory_lab.runner import build
     from theory_lab.schedules import make_schedule
     from theory_lab.theory.quadratic_risk import expected_risk
 
-    variant = json.loads(key)
-    res = _run([_curves_config(scale, variant)], scale)[0]
     true_cfg = _curves_config(scale, {})
     prob, opt = build(true_cfg)
     sched = make_schedule(opt.hyperparams["lr"], true_cfg.T)
     beta = opt.hyperparams["beta"]
     lam = np.asarray(prob.spectrum, float)
-    steps = np.asarray(res.steps)
+    steps = np.asarray(steps)
     parts = expected_risk(lam[:, None], prob.initial_error_coordinates()[:, None], sched, beta,
                           prob.noise.eigen_variances(lam, true_cfg.batch_size)[:, None],
                           true_cfg.T, steps, return_parts=True)
     b, v = parts["bias"], parts["variance"]  # (d, n_steps)
-    S = res.suboptimality.shape[0]
-    return {"steps": steps, "mean": np.mean(res.suboptimality, axis=0),
-            "sample_se": np.std(res.suboptimality, axis=0, ddof=1) / math.sqrt(S),
-            "exact": np.sum(b + v, axis=0),
+    return {"exact": np.sum(b + v, axis=0),
             "se": np.sqrt(np.sum(4 * b * v + 2 * v * v, axis=0) / S),
             "bound": trajectory_bound(prob, sched, beta, prob.noise.sigma, true_cfg.batch_size,
-                                      steps),
-            "seeds": S}
+                                      steps)}
 
 
 def _exact_risk(scale: str, variant: dict) -> Measurement:
