@@ -43,6 +43,13 @@ Tolerances (fixed from the theory before any data):
   floor derived from the theory would say anything about the rate.  Its mutants leave the
   bound at large :math:`R` (plain gossip contracts like :math:`\lambda_2^R`, slower than the
   bound's rate once :math:`R \gtrsim 1/\sqrt\gamma`), so the bound still rejects them.
+* ``gossip_rate`` ([D]): plain gossip :math:`U \leftarrow WU` on the ring of 64 (lazy
+  Metropolis) from an impulse contracts at :math:`\lambda_2(W)`.  Tolerance: the least-squares
+  fit of :math:`\log\|U^r - \bar U\|` over rounds :math:`[R_0, R_1]` is biased (faster) by the
+  other eigenvalues' share, at most
+  :math:`\delta = \sum_{k\ge2}(E_k/E_1)\log(\lambda_1/\lambda_k)(\lambda_k/\lambda_1)^{2R_0}`
+  in log-rate (:func:`gossip_spectrum_bias`, closed-form ring spectrum): 3.1e-7 at
+  :math:`R_0 = 1000`.  No sampling (deterministic start).
 
 Mutants are optimizer overrides of the runs (plausible bugs of the reconstruction).
 
@@ -56,6 +63,8 @@ References
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -258,4 +267,105 @@ FASTMIX_BOUND = register(Claim(
     ),
     figure="decentralized_fastmix.png"))
 
-CLAIMS = (KAPPA_LOCAL_FLAT, ACCELERATION, COMM_VS_GAP, FASTMIX_BOUND)
+
+# ----------------------------------------------------------------------------- plain gossip
+#: ring of 64 agents, lazy Metropolis weights; the fit window [R0, R1] in rounds per scale
+GOSSIP = {"m": 64, "window": {"test": (1000, 2000), "figure": (2000, 4000)}}
+
+
+def _gossip_matrix(variant: dict):
+    """The ring's lazy Metropolis matrix, or a mutant's (unchecked) matrix."""
+    from ..networks import lazy, make_graph, make_mixing, metropolis_hastings
+
+    G = make_graph("ring", GOSSIP["m"])
+    bug = variant.get("bug")
+    if bug in (None, "not_centered"):
+        return make_mixing("lazy_metropolis", G)
+    if bug == "not_lazy":
+        return metropolis_hastings(G)
+    if bug == "metropolis_without_plus_one":
+        A = np.zeros((GOSSIP["m"],) * 2)
+        for i, j in G.edges:  # 1/max(d_i, d_j) on the edges: the +1 forgotten
+            A[i, j] = A[j, i] = 1.0 / max(G.degree(i), G.degree(j))
+        A[np.diag_indices_from(A)] = 1.0 - A.sum(axis=1)
+        return lazy(A)
+    raise ValueError(f"unknown gossip variant {variant!r}")
+
+
+def gossip_spectrum_bias(m: int, r0: int) -> tuple[float, float]:
+    r"""``(lambda_2, delta)``: the ring's lazy-Metropolis :math:`\lambda_2` and the bound
+    :math:`\delta` on the fitted log-rate's bias over any window starting at round ``r0``,
+    for the impulse start :math:`U^0 = e_1 - \mathbf 1/m` (closed forms, no run).
+
+    Eigenvalues :math:`\lambda_k = \tfrac23 + \tfrac13\cos(2\pi k/m)` (Metropolis weights 1/3
+    on a ring, then :math:`(I + W)/2`); the impulse puts energy :math:`E_k = 2/m` on each
+    eigenspace :math:`k = 1..m/2-1` and :math:`1/m` on :math:`k = m/2`.  With
+    :math:`e(r)^2 = \sum_k E_k\lambda_k^{2r}`, the local slope of :math:`\log e` is
+    :math:`s(r) = \sum_k w_k(r)\log\lambda_k` (weights :math:`w_k \propto E_k\lambda_k^{2r}`), so
+    :math:`0 \le \log\lambda_1 - s(r) \le \sum_{k\ge2} (E_k/E_1)\,x_k e^{-2 r x_k}`,
+    :math:`x_k = \log(\lambda_1/\lambda_k)`, decreasing in :math:`r`.  The least-squares slope
+    over equally spaced rounds is a convex combination of the consecutive differences of
+    :math:`\log e`, each an average of :math:`s`: its bias is at most the bound at ``r0``.
+    """
+    k = np.arange(1, m // 2 + 1)
+    lam = 2 / 3 + np.cos(2 * np.pi * k / m) / 3
+    E = np.where(k == m // 2, 1.0 / m, 2.0 / m)
+    x = np.log(lam[0] / lam[1:])
+    return float(lam[0]), float(np.sum(E[1:] / E[0] * x * np.exp(-2 * r0 * x)))
+
+
+GOSSIP_LAMBDA2, GOSSIP_LOG_BIAS = gossip_spectrum_bias(GOSSIP["m"], min(
+    w[0] for w in GOSSIP["window"].values()))
+#: relative tolerance on the rate: the fitted rate is lambda_2 e^{-delta'}, 0 <= delta' <= delta,
+#: so |rate - lambda_2| <= (1 - e^{-delta}) lambda_2 <= delta lambda_2 (float rounding of the
+#: 2000-4000 products is ~1e-13 in log e, far below)
+GOSSIP_TOL = GOSSIP_LOG_BIAS
+
+
+def measure_gossip_rate(scale: str, variant: dict) -> Measurement:
+    r"""Per-round contraction rate of plain gossip :math:`U^{r+1} = WU^r` on the ring of 64 from
+    the impulse :math:`e_1 - \mathbf 1/m`: least-squares slope of :math:`\log\|U^r - \bar U^r\|`
+    over every round of the window (test [1000, 2000], figure [2000, 4000]).  Mutants:
+    ``{"bug": "not_lazy"}`` (Metropolis without :math:`(I+W)/2`),
+    ``{"bug": "metropolis_without_plus_one"}`` (weights :math:`1/\max(d_i, d_j)`, then lazy),
+    ``{"bug": "not_centered"}`` (start :math:`e_1` and the error measured as
+    :math:`\|U^r\|`, against 0 instead of the average)."""
+    from ..networks import Mixing
+
+    m = GOSSIP["m"]
+    r0, r1 = GOSSIP["window"][scale]
+    mix = Mixing(_gossip_matrix(variant), check=False)
+    U = np.zeros((m, 1))
+    U[0] = 1.0
+    centered = variant.get("bug") != "not_centered"
+    if centered:
+        U = U - U.mean(axis=0)
+    logs = np.empty(r1 + 1)
+    for r in range(r1 + 1):
+        logs[r] = np.log(np.linalg.norm(U - U.mean(axis=0) if centered else U))
+        U = mix.apply(U)
+    rounds = np.arange(r0, r1 + 1)
+    slope = float(np.polyfit(rounds, logs[r0:], 1)[0])
+    rate = math.exp(slope)
+    return Measurement(rate, details={"lambda2": GOSSIP_LAMBDA2, "window": [r0, r1],
+                                      "log_rate_ratio": slope / math.log(GOSSIP_LAMBDA2),
+                                      "rel_error": rate / GOSSIP_LAMBDA2 - 1})
+
+
+GOSSIP_RATE = register(Claim(
+    id="decentralized.gossip_rate", paper=PAPER,
+    statement="Plain gossip U <- WU contracts the consensus error asymptotically at the rate "
+              "lambda_2(W), the second largest eigenvalue modulus (ring of 64, lazy Metropolis).",
+    source="[D] spectral decomposition of W (closed-form ring eigenvalues, bias of the fit "
+           "derived in gossip_spectrum_bias); the rate lambda_2 as used by Ye et al. 2023 [V]",
+    kind="equal", predicted=GOSSIP_LAMBDA2, tolerance=GOSSIP_TOL, measure=measure_gossip_rate,
+    mutants=(
+        Mutant("not_lazy", "Metropolis weights without the lazy (I + W)/2", {"bug": "not_lazy"}),
+        Mutant("metropolis_without_plus_one", "edge weights 1/max(d_i, d_j) instead of "
+               "1/(1 + max(d_i, d_j)), then lazy", {"bug": "metropolis_without_plus_one"}),
+        Mutant("not_centered", "the consensus error measured as ||U^r|| (against 0, not the "
+               "average) from the uncentred impulse e_1", {"bug": "not_centered"}),
+    ),
+    figure="decentralized_fastmix.png"))
+
+CLAIMS = (KAPPA_LOCAL_FLAT, ACCELERATION, COMM_VS_GAP, FASTMIX_BOUND, GOSSIP_RATE)

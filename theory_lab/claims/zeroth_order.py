@@ -19,6 +19,14 @@ Claims
 ``zeroth_order.variance_ratio``
     Monte-Carlo :math:`\mathbb E\lVert g - \nabla f\rVert^2` over its exact value
     (:func:`~theory_lab.theory.zeroth_order_bounds.estimator_variance`) is 1.
+``zeroth_order.smoothing_bias``
+    Monte-Carlo :math:`f_\mu(x) - f(x)` of Gaussian smoothing over its exact value
+    :math:`\mu^2\operatorname{tr}H/2` is 1 (tolerance: 4 standard errors, bounded from the
+    spectrum alone).
+``zeroth_order.riemannian_rate``
+    ZO-RSGD on the sphere converges at the rate of ZO-SGD on the local quadratic model.  Its
+    window (5% of the log-rate) is empirical, **not derived from theory** (see the comment at
+    :data:`RIEMANN_LOG_TOL`).
 
 Mutants (plausible estimator bugs, :class:`BuggyZO`): Gaussian directions normalized to the
 unit sphere without the :math:`d` factor (mixing up the two estimators), the smoothing radius
@@ -271,6 +279,78 @@ register(Claim(
 ))
 
 
+# ----------------------------------------------------------------------------- smoothing bias
+#: the figure's panel (b): d = 16, two-cluster spectrum kappa = 10, radii 0.03 .. 3; the Monte
+#: Carlo sample per radius is 20 000 (test) or the figure's 40 000
+SMOOTHING = {"d": 16, "kappa": 10.0, "radii": (0.03, 0.1, 0.3, 1.0, 3.0),
+             "n_samples": {"test": 20_000, "figure": 40_000}}
+
+
+def _smoothing_bias(scale: str, variant: dict) -> Measurement:
+    r"""Monte-Carlo :math:`f_\mu(x) - f(x)` over :math:`\mu^2\operatorname{tr}H/2`, worst of the
+    radii (:func:`experiments.zeroth_order.measure_smoothing`, antithetic Gaussian pairs).
+
+    ``variant["bug"]``: ``"ball_as_gaussian"`` (the uniform-ball smoothing's gap read against
+    the Gaussian formula), ``"radius_over_sqrt_d"`` (perturbation :math:`\mu u/\sqrt d`, so that
+    :math:`\mathbb E\lVert\mu u/\sqrt d\rVert^2 = \mu^2`), ``"radius_as_variance"`` (the
+    declared :math:`\mu` used as the perturbation's variance: :math:`\mu^2 u`).
+    """
+    from experiments.zeroth_order import measure_smoothing
+
+    radii = np.asarray(SMOOTHING["radii"], dtype=float)
+    bug = variant.get("bug")
+    used = {None: radii, "ball_as_gaussian": radii, "radius_over_sqrt_d": radii / math.sqrt(SMOOTHING["d"]),
+            "radius_as_variance": radii**2}[bug]
+    rows = measure_smoothing(d=SMOOTHING["d"], radii=tuple(float(r) for r in used),
+                             n_samples=SMOOTHING["n_samples"][scale], kappa=SMOOTHING["kappa"])
+    key = "ball" if bug == "ball_as_gaussian" else "gaussian"
+    # the formula at the declared radius (rows[k]["gaussian_formula"] is at the radius used)
+    formula = [r["gaussian_formula"] * (mu / u) ** 2 for r, mu, u in zip(rows, radii, used, strict=True)]
+    ratios = [r[key] / f for r, f in zip(rows, formula, strict=True)]
+    return worst_ratio_measurement(ratios, radii=radii.tolist(),
+                                   rel_se=[r[f"{key}_se"] / r[key] for r in rows])
+
+
+def _smoothing_tolerance() -> float:
+    r"""4 standard errors of the Monte-Carlo ratio at the smaller sample, bounded from the
+    theory alone (no sample): for a quadratic the antithetic pair is exact,
+    :math:`\tfrac12(f(x+\mu u) + f(x-\mu u)) - f(x) = \tfrac12\mu^2 u^\top H u`, whose mean is
+    :math:`\mu^2\operatorname{tr}H/2` (the claim) and whose relative standard deviation is
+    :math:`\sqrt{2\operatorname{tr}H^2}/\operatorname{tr}H \le \sqrt{2L/\operatorname{tr}H}
+    \le \sqrt{2/(1 + (d-1)/\kappa)}` (:math:`\operatorname{tr}H^2 \le L\operatorname{tr}H`,
+    :math:`\operatorname{tr}H \ge L + (d-1)\mu`); d = 16, kappa = 10: 0.894, so at n = 20 000
+    the relative standard error is at most 0.0063 and 4 of them 0.025."""
+    d, kappa = SMOOTHING["d"], SMOOTHING["kappa"]
+    n = min(SMOOTHING["n_samples"].values())
+    return 4.0 * math.sqrt(2.0 / (1.0 + (d - 1) / kappa)) / math.sqrt(n)
+
+
+SMOOTHING_TOL = _smoothing_tolerance()
+
+register(Claim(
+    id="zeroth_order.smoothing_bias",
+    paper=PAPER,
+    statement="For a quadratic, the Gaussian-smoothed function exceeds f by exactly "
+              "mu^2 tr(H)/2 at every point.",
+    source="[D] E (1/2) mu^2 u^T H u = mu^2 tr(H)/2 for u ~ N(0, I) (theory_lab.theory."
+           "zeroth_order_bounds.smoothed_value_gap); within Nesterov & Spokoiny's [V] bound "
+           "mu^2 L d/2 (Theorem 1)",
+    kind="equal",
+    predicted=1.0,
+    tolerance=SMOOTHING_TOL,
+    measure=_smoothing_bias,
+    mutants=(
+        Mutant("ball smoothing as Gaussian", "the uniform-ball smoothing's gap "
+               "mu^2 tr H/(2(d+2)) read against the Gaussian formula", {"bug": "ball_as_gaussian"}),
+        Mutant("radius over sqrt(d)", "perturbation mu u/sqrt(d) (norm ~ mu) instead of mu u",
+               {"bug": "radius_over_sqrt_d"}),
+        Mutant("radius as variance", "the declared mu used as the perturbation's variance: "
+               "mu^2 u instead of mu u", {"bug": "radius_as_variance"}),
+    ),
+    figure="zo_estimator_variance.png",
+))
+
+
 # ----------------------------------------------------------------------------- Riemannian ZO
 # ZO-RSGD (Li, Balasubramanian & Ma 2023) on the sphere: the leading eigenvector of
 # diag(1, 1 - gap, ..., 0) (problems.manifold.rayleigh, d = 10, gap 0.2), Gaussian tangent
@@ -293,15 +373,19 @@ def _riemannian_setup():
 #: predicted per-step rate of E f: spectral radius of the exact second-moment recursion of
 #: ZO-SGD on the local quadratic model at x* (tangent Hessian 2(lambda_1 - lambda_i), d - 1 dims)
 RIEMANN_PREDICTED = _riemannian_setup()[2]
-#: Tolerance: 5% of the log-rate, |v - p| <= 0.05 |log p| (relative to p: below).  From the
-#: theory of the fit: (i) the fit follows the median of the seeds, which decays at the
-#: Lyapunov exponent E log, not at log E (the prediction); the Jensen gap per step is about
-#: half the variance of the slow mode's log-multiplier, 4 eta^2 h^2 against the decay
-#: 2 eta h, a relative 2 eta h_min = 2 * 0.4 / (4 * 13 * 2) < 1%; (ii) the window spans
-#: log(1e-4/1e-9) = 11.5 nats over about 1/(eta h_min) x 11.5 / 2 ~ 1500 steps, i.e. about 11
-#: correlation times 1/(eta h_min) ~ 130 steps; log f fluctuates by O(1/2) nat around its
-#: trend, so the slope's relative error is ~ 0.5 sqrt(2) / 11.5 / sqrt(11 x 4 seeds / 2)
-#: ~ 1.3%, twice that at 95%: 1% + 2.6% < 5%.  (The same 5% as tests/test_zeroth_order.py.)
+#: Tolerance: 5% of the log-rate, |v - p| <= 0.05 |log p| (relative to p: below).
+#: NOT DERIVED FROM THEORY.  The 5% was taken over from tests/test_zeroth_order.py, which
+#: chose it after the rates had been measured, and the argument that used to stand here was
+#: written after seeing the data, so it does not count as a derivation.  A derivation would
+#: have to bound (i) the error of the local quadratic model over the fit window (the
+#: Riemannian iteration is only asymptotically the Euclidean ZO-SGD on the tangent Hessian:
+#: retraction and curvature terms of order |x - x*|^2, i.e. of order f - f* <= 1e-4 inside
+#: the window, change the per-step multiplier by an amount the local model does not give
+#: without the sphere's second-order retraction error, which we have not computed), and (ii)
+#: the fit's sampling error of a median of 4 seeds decaying at the Lyapunov exponent (E log,
+#: not log E), which needs the law of log f along the run, also not computed.  Until both
+#: are derived, the window stays at 5%, unchanged, and is reported as an empirical window
+#: (its mutant results in the README are measured against it, not tuned by it).
 RIEMANN_LOG_TOL = 0.05
 RIEMANN_TOL = RIEMANN_LOG_TOL * abs(math.log(RIEMANN_PREDICTED)) / RIEMANN_PREDICTED
 
@@ -356,7 +440,8 @@ register(Claim(
               "converges linearly near the optimum at the rate of ZO-SGD on the local quadratic model "
               "(tangent Hessian, manifold dimension d - 1).",
     source="[R] local-model rate (theory_lab.theory.zeroth_order_bounds.zo_sgd_rate on the tangent "
-           "Hessian); method of Li, Balasubramanian & Ma 2023 [V]",
+           "Hessian); method of Li, Balasubramanian & Ma 2023 [V]; the +-5% log-rate window is "
+           "empirical (from an old test), NOT derived from theory",
     kind="equal", predicted=RIEMANN_PREDICTED, tolerance=RIEMANN_TOL, measure=measure_riemannian_rate,
     mutants=(
         Mutant("euclidean ZO-SGD", "the sphere ignored: Gaussian directions in R^d, the Euclidean "
