@@ -453,3 +453,104 @@ register(Claim(
     ),
     figure="zo_riemannian.png",
 ))
+
+
+# ----------------------------------------------------------------------------- query counts
+#: estimator configurations whose counts the claim checks: (estimator, difference, q, batch)
+QUERY_CASES = (
+    ("gaussian", "forward", 1, 1),
+    ("gaussian", "forward", 8, 4),
+    ("gaussian", "central", 2, 3),
+    ("sphere", "forward", 4, 2),
+    ("coordinate", "forward", 1, 5),
+    ("coordinate", "central", 1, 1),
+)
+#: accounting bugs (the mutants): ``shared_uncounted`` forgets the shared f(x) of a forward
+#: difference, ``central_as_one`` counts a central difference as one value per direction,
+#: ``batch_ignored`` counts q directions per step instead of q times the batch size
+QUERY_BUGS = ("shared_uncounted", "central_as_one", "batch_ignored")
+
+
+class _CountingBase:
+    """A problem wrapper that counts the points at which ``value`` is evaluated."""
+
+    def __init__(self, base):
+        self._base, self.points = base, 0
+
+    def __getattr__(self, name):
+        return getattr(self._base, name)
+
+    def value(self, w):
+        self.points += int(np.asarray(w).reshape(-1, self._base.dim).shape[0])
+        return self._base.value(w)
+
+
+def _declared_queries(zo: ZerothOrderProblem, batch: int, bug: str | None) -> int:
+    """Queries per step as the lab declares them (``function_queries`` of a one-step run)."""
+    from types import SimpleNamespace
+
+    from ..zeroth_order import function_queries
+
+    c = zo.constants()
+    if bug == "shared_uncounted":
+        c["shared_queries"] = 0
+        c["queries_per_step"] = c["queries_per_step"] - zo._query_counts()[1]
+    elif bug == "central_as_one" and zo.difference == "central":
+        n = zo.dim if zo.estimator == "coordinate" else zo.q
+        c["queries_per_direction"], c["queries_per_step"] = 1, n
+    elif bug == "batch_ignored":
+        batch = 1
+    elif bug is not None and bug != "central_as_one":
+        raise ValueError(f"unknown query-count bug {bug!r}; available: {', '.join(QUERY_BUGS)}")
+    fake = SimpleNamespace(meta={"constants": c}, config={"batch_size": batch}, steps=[1])
+    return int(function_queries(fake)[0])
+
+
+def _query_count(scale: str, variant: dict) -> Measurement:
+    r"""Per configuration: function values the estimator really evaluates in one step (per
+    seed, counted at the base problem) over the count the lab declares
+    (:func:`theory_lab.zeroth_order.function_queries`, the x axis of ``zo_methods``); worst
+    ratio over :data:`QUERY_CASES`.  ``variant["bug"]``: one of :data:`QUERY_BUGS`.
+    """
+    import problems
+    from experiments.zeroth_order import quadratic_spec
+    from theory_lab.random import SeedStreams
+
+    d, S = 12, 3
+    ratios, rows = [], []
+    for estimator, difference, q, batch in QUERY_CASES:
+        base = _CountingBase(problems.make(**quadratic_spec(d, 10.0)))
+        zo = ZerothOrderProblem(base, estimator=estimator, radius=1e-3, q=q, difference=difference)
+        w = np.broadcast_to(np.asarray(base.w0, dtype=float), (S, d)).copy()
+        zo.stochastic_gradient(w, batch, SeedStreams(range(S), stream=13))
+        counted = base.points / S
+        declared = _declared_queries(zo, batch, variant.get("bug"))
+        ratios.append(counted / declared)
+        rows.append({"case": f"{estimator}/{difference}/q={q}/M={batch}", "counted": counted,
+                     "declared": declared})
+    return worst_ratio_measurement(ratios, rows=rows)
+
+
+# Tolerance: counts are integers, so the ratio is exactly 1 or off by at least 1/(2 d + 1).
+register(Claim(
+    id="zeroth_order.query_count",
+    paper=PAPER,
+    statement="Cost is counted in function queries: a two-point estimate with n = q M directions "
+              "costs n + 1 values (forward, f(x) shared) or 2 n (central); coordinate "
+              "differences d + 1 or 2 d.",
+    source="[V] Nesterov & Spokoiny 2017 (two function values per random direction, forward "
+           "difference); [D] the lab's accounting (theory_lab.zeroth_order.function_queries)",
+    kind="equal",
+    predicted=1.0,
+    tolerance=1e-12,
+    measure=_query_count,
+    mutants=(
+        Mutant("shared f(x) uncounted", "the forward difference's f(x) left out of the count",
+               {"bug": "shared_uncounted"}),
+        Mutant("central counted once", "a central difference counted as one value per direction",
+               {"bug": "central_as_one"}),
+        Mutant("batch ignored", "q directions counted per step instead of q M",
+               {"bug": "batch_ignored"}),
+    ),
+    figure="zo_methods.png",
+))
