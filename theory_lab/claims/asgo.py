@@ -331,6 +331,237 @@ ONE_SIDED_SHAMPOO = register(Claim(
 ))
 
 
+# ----------------------------------------------------------------------------- structure
+class ColumnMajorView:
+    r"""A matrix problem whose code reads the runner's row-major vector column-major (a bug).
+
+    The wrapped problem's matrix is :math:`X` = ``x.reshape(m, n)`` of its own vector ``x``;
+    the lab hands it ``w`` and reads back its gradient in row-major order, but this view
+    converts with the Fortran order on both sides (``w.reshape(n, m).T``, as a NumPy
+    ``order="F"`` or a torch ``.T.reshape`` slip would), and stores :math:`W_0`,
+    :math:`W^\star` the same way, so the run is consistent but the lab's matrix is a
+    reshuffle of the problem's.  Enough of the problem interface for
+    :func:`experiments.asgo.trace_run` and the Hessian measurement.
+    """
+
+    def __init__(self, problem):
+        self._p = problem
+        self.m, self.n = problem.shape
+        self.shape, self.dim, self.f_star = problem.shape, problem.dim, problem.f_star
+        self.w0 = self._out(np.asarray(problem.w0)[None, :])[0]
+        ws = getattr(problem, "_host", {}).get("w_star")
+        self._host = {"w_star": None if ws is None else self._out(np.asarray(ws)[None, :])[0]}
+
+    def _in(self, w):   # lab row-major vector -> the problem's row-major vector of the F-order read
+        S = w.shape[0]
+        return np.ascontiguousarray(np.swapaxes(w.reshape(S, self.n, self.m), 1, 2)).reshape(S, -1)
+
+    def _out(self, x):  # the problem's matrix written back in F order
+        S = x.shape[0]
+        return np.ascontiguousarray(np.swapaxes(x.reshape(S, self.m, self.n), 1, 2)).reshape(S, -1)
+
+    def value(self, w):
+        return self._p.value(self._in(w))
+
+    def gradient(self, w):
+        return self._out(self._p.gradient(self._in(w)))
+
+    def stochastic_gradient(self, w, batch_size, streams):
+        return self._out(self._p.stochastic_gradient(self._in(w), batch_size, streams))
+
+
+def fd_hessian(gradient, w: np.ndarray, h: float) -> np.ndarray:
+    r"""Hessian from the gradient oracle by central differences, all :math:`d` directions as one batch.
+
+    Row :math:`j` is :math:`(\nabla f(w + h e_j) - \nabla f(w - h e_j))/(2h)`; exact up to
+    round-off for an affine gradient.
+    """
+    w = np.asarray(w, dtype=float)
+    d = w.size
+    step = h * np.eye(d)
+    return (gradient(w[None, :] + step) - gradient(w[None, :] - step)) / (2 * h)
+
+
+#: sizes per scale: quadratics (m, n); associative memory K and number of random points
+#: (figure: the structure figure's 8 x 16 quadratic, multi-block at coupling 0, and K = 20)
+HESSIAN_SCALES = {"test": {"m": 4, "n": 6, "K": 6, "points": 2},
+                  "figure": {"m": 8, "n": 16, "K": 20, "points": 4}}
+
+
+def _hessian_problems(scale: str, variant: dict):
+    """name -> (problem, points, h) for the Hessian measurement; ``variant["bug"]`` builds a mutant."""
+    import problems
+    from problems.matrix import MultiBlockQuadratic
+
+    sc = HESSIAN_SCALES[scale]
+    m, n, K = sc["m"], sc["n"], sc["K"]
+    bug = (variant or {}).get("bug")
+    quad_kw = {"m": m, "n": n, "eff_rank": 2.0, "stable_rank": min(3.0, min(m, n)), "seed": 0}
+    quad = problems.make("matrix_quadratic", **quad_kw)
+    if bug == "curvature_right":   # the right-sided generator where the left-sided one is meant
+        quad = problems.make("matrix_regression", **quad_kw)
+    multi = problems.make("multiblock_quadratic", m=m, n=n, coupling=0.0, eff_rank=2.0,
+                          stable_rank=quad_kw["stable_rank"], seed=0)
+    if bug == "kron_order":        # I_n (x) L: the column-stacked (vec) order in a row-major lab
+        Lm = multi._Lcert          # = L at coupling 0
+        multi = MultiBlockQuadratic(np.kron(np.eye(n), Lm), Lm, multi._host["w_star"].reshape(m, n),
+                                    multi._host["w0"].reshape(m, n), 0.0)
+    assoc = problems.make("associative_memory", K=K, embedding="decoupled")
+    rng = np.random.default_rng([0, 2025])
+    out = {"matrix_quadratic": (quad, [np.asarray(quad.w0)], 1.0),
+           "multiblock_quadratic": (multi, [np.asarray(multi.w0)], 1.0),
+           "associative_memory": (assoc, [np.zeros(K * K)]
+                                  + [rng.normal(size=K * K) for _ in range(sc["points"])], 1e-3)}
+    if bug == "col_major_flatten":
+        out = {k: (ColumnMajorView(p), [ColumnMajorView(p)._out(x[None, :])[0] for x in pts], h)
+               for k, (p, pts, h) in out.items()}
+    return out
+
+
+def measure_hessian_block_diagonal(scale: str = "test", variant: dict | None = None) -> Measurement:
+    r"""Least block-diagonal mass fraction (column blocks, row-major) of the oracle Hessians."""
+    from problems.matrix import block_diagonality
+
+    fractions = {}
+    for name, (p, points, h) in _hessian_problems(scale, variant or {}).items():
+        m, n = p.shape
+        fractions[name] = [block_diagonality(fd_hessian(p.gradient, x, h), m, n) for x in points]
+    worst = min(min(v) for v in fractions.values())
+    return Measurement(float(worst), details={"fractions": fractions})
+
+
+HESSIAN_BLOCK_DIAGONAL = register(Claim(
+    id="asgo.hessian_block_diagonal",
+    paper=PAPER,
+    statement="The Hessians of the lab's one-sided problems are block diagonal: all their mass "
+              "lies in the n diagonal m x m column blocks (I_n (x) L), the structure that "
+              "motivates one-sided preconditioning.",
+    source="[V] An et al. 2025, abstract (block-diagonal Hessians motivate one-sided "
+           "preconditioning); [D] the lab's problems: f = tr(E^T L E)/2 has Hessian L (x) I_n "
+           "in row-major coordinates, the multi-block quadratic at coupling 0 the same, and the "
+           "decoupled associative memory's loss of fact k depends on column k of W only",
+    kind="equal",
+    predicted=1.0,
+    # Off-block entries are 0 in exact arithmetic, and the central differences of the
+    # blocks a perturbation does not touch are computed from bitwise identical inputs, so
+    # they are exactly 0 in float64 too; what remains is the rounding of the two pairwise
+    # sums of <= (mn)^2 = 1.6e5 squares, relative error <= log2(1.6e5) u ~ 2e-15.  Tolerance
+    # 1e-12; a structural error moves the fraction by O(1) (1/n for a spread-out Hessian).
+    tolerance=1e-12,
+    measure=measure_hessian_block_diagonal,
+    mutants=(
+        Mutant("col_major_flatten", "the problem reads the runner's row-major vector in "
+               "column-major (Fortran) order and writes its gradient back the same way",
+               {"bug": "col_major_flatten"}),
+        Mutant("curvature_right", "the curvature on the wrong side: the quadratic from the "
+               "right-sided generator, f = tr(E Sigma E^T)/2 (Hessian I_m (x) Sigma)",
+               {"bug": "curvature_right"}),
+        Mutant("kron_order", "the explicit multi-block Hessian built as I_n (x) L (column-stacked "
+               "vec order) instead of L (x) I_n for the row-major flattening",
+               {"bug": "kron_order"}),
+    ),
+    figure="asgo_structure.png",
+))
+
+
+#: sizes per scale of the low-rank runs: (m, n, T) (figure: the structure figure's 8 x 16, T = 400)
+LOW_RANK_SCALES = {"test": {"m": 4, "n": 8, "T": 60}, "figure": {"m": 8, "n": 16, "T": 400}}
+#: singular values <= RANK_RTOL sigma_1 count as round-off (see the claim's comment)
+RANK_RTOL = 1e-8
+
+
+def _low_rank_runs(scale: str, variant: dict):
+    """(label, problem, optimizer, rank bound) of the two runs; ``variant["bug"]`` builds a mutant."""
+    import problems
+    from problems.matrix import MatrixQuadratic
+    from theory_lab.optimizers import make
+
+    sc = LOW_RANK_SCALES[scale]
+    m, n = sc["m"], sc["n"]
+    bug = (variant or {}).get("bug")
+    base = {"m": m, "n": n, "eff_rank": 2.0, "stable_rank": 1.0, "seed": 0}  # rank(E_0) = 1
+    clean = problems.make("matrix_quadratic", **base)
+    noisy = problems.make("matrix_quadratic", sigma=0.02,
+                          noise_rank=None if bug == "full_rank_noise" else 1, **base)
+    if bug == "noise_basis_row":   # a row of the eigenvector matrix instead of its top column
+        Lm = clean._host["Lmat"]
+        Q = np.linalg.eigh(Lm)[1]
+        noisy = MatrixQuadratic(Lm, clean._host["w_star"].reshape(m, n),
+                                clean._host["w0"].reshape(m, n), sigma=0.02,
+                                noise_basis=Q[-1:, :].T)
+    if bug == "col_major_flatten":
+        clean, noisy = ColumnMajorView(clean), ColumnMajorView(noisy)
+    c = problems.make("matrix_quadratic", **base).constants()
+    r0 = 1                       # rank(E_0): stable_rank = 1 gives one nonzero singular value
+    return [("ASGO, exact gradients", clean,
+             make("asgo", lr=c["D_op"] / math.sqrt(2), m=m, n=n), r0),
+            ("SGD, rank-1 noise in L's top eigenvector", noisy, make("sgd", lr=1 / c["L"]), r0 + 1)]
+
+
+def measure_gradient_low_rank(scale: str = "test", variant: dict | None = None) -> Measurement:
+    """Largest numerical rank of the gradients along each run over its construction's bound (worst run)."""
+    from experiments.asgo import trace_run
+    from theory_lab.matrix_functions import stable_rank
+
+    sc = LOW_RANK_SCALES[scale]
+    worst, details = None, {}
+    for label, prob, opt, bound in _low_rank_runs(scale, variant or {}):
+        G = trace_run(prob, opt, sc["T"], seeds=(0,), record_grads=True)["grads"][0]
+        if not np.all(np.isfinite(G)):
+            return Measurement(math.nan, details={"error": f"{label}: non-finite gradient"})
+        s = np.linalg.svd(G, compute_uv=False)                       # (T, min(m, n))
+        norms = s[:, 0]
+        scale_t = np.maximum.accumulate(norms)[:, None]             # max_{s<=t} ||G_s||_op
+        rank = np.sum(s > RANK_RTOL * scale_t, axis=1)
+        details[label] = {"max_rank": int(rank.max()), "bound": bound,
+                          "max_stable_rank": float(np.max(stable_rank(G))),
+                          "last_stable_rank": float(stable_rank(G[-1])),
+                          "max_spurious_sv_over_running_max": float(np.max(s[:, bound:] / scale_t))
+                          if bound < s.shape[1] else 0.0,
+                          "min_over_max_grad_norm": float(norms.min() / norms.max())}
+        ratio = rank.max() / bound
+        if worst is None or ratio > worst[0]:
+            worst = (ratio, float(rank.max()), float(bound))
+    return Measurement(worst[1], bound=worst[2], details=details)
+
+
+GRADIENT_LOW_RANK = register(Claim(
+    id="asgo.gradient_low_rank",
+    paper=PAPER,
+    statement="Gradients along the run are low rank: on the one-sided quadratic their rank "
+              "never exceeds what the construction implies, rank(W_0 - W*) plus the rank of "
+              "the one-sided noise.",
+    source="[V] An et al. 2025, abstract (low-rank gradients motivate one-sided "
+           "preconditioning); [D] the bound: G_t = L E_t + N_t, and every left-multiplicative "
+           "update (SGD, ASGO) keeps E_t = M_t E_0 + (noise terms), so rank(G_t) <= rank(E_0) for "
+           "ASGO with exact gradients and <= rank(E_0) + r for SGD with noise in span(U_r), an "
+           "invariant subspace of L (the top-r eigenvectors)",
+    kind="upper",
+    predicted=1.0,
+    # Exact in exact arithmetic.  Numerical rank at step t: singular values of G_t above
+    # 1e-8 max_{s<=t} ||G_s||_op count.  Rounding adds to E_t, hence to G_t, perturbations of
+    # size ~ t u max_s ||G_s|| (t <= 400: ~1e-13 of the running maximum), so they stay 1e5
+    # below the threshold however far ||G_t|| itself has decayed (the ASGO run's gradients
+    # fall ~1e8-fold: a threshold relative to the current ||G_t|| would count round-off);
+    # any structural component above 1e-8 of the run's gradient scale counts.
+    # Tolerance 0 (integers).
+    # Tightness floor 1/2: G_t != 0 has rank >= 1 and both runs' bounds are <= 2.
+    tolerance=0.0,
+    measure=measure_gradient_low_rank,
+    mutants=(
+        Mutant("full_rank_noise", "one-sided noise of full rank (Sigma = sigma^2 I_m, the "
+               "generator's default) where the model says rank 1", {"bug": "full_rank_noise"}),
+        Mutant("noise_basis_row", "noise basis taken from a row of L's eigenvector matrix "
+               "(Q[-1:, :].T) instead of its top column: not an invariant subspace of L",
+               {"bug": "noise_basis_row"}),
+        Mutant("col_major_flatten", "the problem reads the runner's row-major vector in "
+               "column-major order (and writes its gradient back so)", {"bug": "col_major_flatten"}),
+    ),
+    tightness_floor=0.5,
+    figure="asgo_structure.png",
+))
+
+
 CLAIMS = (SHARED_LEFT_STEPS, ADVANTAGE_SLOPE)
 
 __all__ = ["ADVANTAGE_SLOPE", "ADV_SCALES", "CLAIMS", "MUTANTS", "SHARED_LEFT_STEPS",
