@@ -37,9 +37,38 @@ Claims
     ASGO/SGD :math:`\le 16\times` predicted, is reported in ``details`` as loose (its
     tightness is far below 1 and it has no floor the theory can give), not as a check.
 
-Every ``measure(scale, variant)`` reads ``variant`` as overrides of ASGO's optimizer
-keyword arguments (e.g. ``{"side": "right"}``, ``{"root_order": 1}``,
-``{"accumulate": False}``); ``{}`` is the method as the paper states it.
+``asgo.convex_bound`` (kind ``upper``, no floor: "holds, loose")
+    ASGO's running average :math:`\frac1T\sum_{t<T} f(W_t)-f^\star` on the curves problem
+    (:data:`experiments.asgo.CURVE_PROBLEM`, :math:`\sigma = 0.02`) under the [R] bound
+    :math:`8\operatorname{tr}(L)D_{op}^2/T + 4D_{op}\operatorname{tr}\Sigma^{1/2}/\sqrt T`
+    (worst :math:`t`).  The bound's slack depends on the spectrum of :math:`L`, so no floor
+    is derived; a loose bound cannot reject every mutant (those it passes are xfail).
+``asgo.sgd_bound`` (kind ``upper``, floor 0.07 derived in :data:`SGD_FLOOR`)
+    SGD (:math:`\eta = 1/\|L\|`) under :math:`\|L\|D_F^2/(2T) + \operatorname{tr}\Sigma/\|L\|`:
+    on this quadratic the expected ratio lies in :math:`[\tfrac14(1-\tfrac{1}{T\eta\mu})
+    \tfrac{\eta\operatorname{tr}\Sigma}{\eta\operatorname{tr}\Sigma + \|L\|D_F^2/(2T)}, \tfrac12]`.
+``asgo.one_sided_shampoo_equals_asgo`` (kind ``equal``, predicted 0, abs. tol 1e-12)
+    :math:`\max|W^{ASGO}_t - W^{Shampoo_1}_t|` over a run with the same noise; mutants
+    change ASGO only.
+``asgo.hessian_block_diagonal`` (kind ``equal``, predicted 1, rel. tol 1e-12)
+    Fraction of :math:`\|H\|_F^2` in the column blocks (:func:`problems.matrix.block_diagonality`)
+    of the Hessian taken from each problem's gradient oracle by central differences
+    (:func:`fd_hessian`): matrix quadratic, multi-block quadratic at coupling 0, decoupled
+    associative memory at :math:`W_0 = 0` and random :math:`W`.  Mutants are bugs of the
+    generators / flattening (:class:`ColumnMajorView`, right-sided curvature, Kronecker
+    order).
+``asgo.gradient_low_rank`` (kind ``upper``, floor 1/2)
+    Numerical rank of the gradients along an ASGO run (exact gradients) and an SGD run
+    (noise of rank 1 in :math:`L`'s top eigenvector) on a quadratic with
+    :math:`\operatorname{rank}(W_0 - W^\star) = 1`, against the construction's bound
+    (1 and 2).  Mutants: full-rank noise, a noise basis that is not invariant under
+    :math:`L`, the column-major flattening.
+
+Every ``measure(scale, variant)`` of the optimizer claims reads ``variant`` as overrides of
+the optimizer's keyword arguments (e.g. ``{"side": "right"}``, ``{"root_order": 1}``,
+``{"accumulate": False}``; for SGD ``{"name": "shb", "beta": 0.9}`` or
+``{"lr_times_L": 2.5}``); the structure claims read ``{"bug": ...}``; ``{}`` is the method
+(or problem) as stated.
 
 References
 ----------
@@ -513,9 +542,11 @@ def measure_gradient_low_rank(scale: str = "test", variant: dict | None = None) 
         norms = s[:, 0]
         scale_t = np.maximum.accumulate(norms)[:, None]             # max_{s<=t} ||G_s||_op
         rank = np.sum(s > RANK_RTOL * scale_t, axis=1)
+        live = rank > 0
         details[label] = {"max_rank": int(rank.max()), "bound": bound,
-                          "max_stable_rank": float(np.max(stable_rank(G))),
-                          "last_stable_rank": float(stable_rank(G[-1])),
+                          # stable rank where G_t is above round-off (same threshold)
+                          "max_stable_rank": float(np.max(stable_rank(G[live]))),
+                          "last_stable_rank": float(stable_rank(G[live][-1])),
                           "max_spurious_sv_over_running_max": float(np.max(s[:, bound:] / scale_t))
                           if bound < s.shape[1] else 0.0,
                           "min_over_max_grad_norm": float(norms.min() / norms.max())}
@@ -539,12 +570,14 @@ GRADIENT_LOW_RANK = register(Claim(
     kind="upper",
     predicted=1.0,
     # Exact in exact arithmetic.  Numerical rank at step t: singular values of G_t above
-    # 1e-8 max_{s<=t} ||G_s||_op count.  Rounding adds to E_t, hence to G_t, perturbations of
-    # size ~ t u max_s ||G_s|| (t <= 400: ~1e-13 of the running maximum), so they stay 1e5
-    # below the threshold however far ||G_t|| itself has decayed (the ASGO run's gradients
-    # fall ~1e8-fold: a threshold relative to the current ||G_t|| would count round-off);
-    # any structural component above 1e-8 of the run's gradient scale counts.
-    # Tolerance 0 (integers).
+    # 1e-8 max_{s<=t} ||G_s||_op count.  Rounding: W_t is stored to u |W| (|W| <= 1 here),
+    # so G_t = L E_t carries errors ~ u ||L|| per entry; ASGO's root can amplify them by at
+    # most (1/rtol)^{1/2} = 1e6 (eigenvalues below 1e-12 lambda_max are dropped), and SGD's
+    # step not at all, so round-off stays <= ~1e-10 of the run's gradient scale, 100x below
+    # the threshold, however far ||G_t|| itself decays (ASGO's gradients here fall to round-
+    # off level: a threshold relative to the current ||G_t|| would count round-off as rank).
+    # Any structural component above 1e-8 of the run's gradient scale counts.  Tolerance 0
+    # (integers).
     # Tightness floor 1/2: G_t != 0 has rank >= 1 and both runs' bounds are <= 2.
     tolerance=0.0,
     measure=measure_gradient_low_rank,
@@ -562,8 +595,12 @@ GRADIENT_LOW_RANK = register(Claim(
 ))
 
 
-CLAIMS = (SHARED_LEFT_STEPS, ADVANTAGE_SLOPE)
+CLAIMS = (SHARED_LEFT_STEPS, ADVANTAGE_SLOPE, CONVEX_BOUND, SGD_BOUND, ONE_SIDED_SHAMPOO,
+          HESSIAN_BLOCK_DIAGONAL, GRADIENT_LOW_RANK)
 
-__all__ = ["ADVANTAGE_SLOPE", "ADV_SCALES", "CLAIMS", "MUTANTS", "SHARED_LEFT_STEPS",
-           "SHARED_SIZES", "measure_advantage_slope", "measure_shared_left",
-           "shared_left_gradients"]
+__all__ = ["ADVANTAGE_SLOPE", "ADV_SCALES", "CLAIMS", "CONVEX_BOUND", "CURVE_SCALES",
+           "ColumnMajorView", "GRADIENT_LOW_RANK", "HESSIAN_BLOCK_DIAGONAL", "HESSIAN_SCALES",
+           "LOW_RANK_SCALES", "MUTANTS", "ONE_SIDED_SHAMPOO", "SGD_BOUND", "SGD_FLOOR",
+           "SHAMPOO_SCALES", "SHARED_LEFT_STEPS", "SHARED_SIZES", "fd_hessian",
+           "measure_advantage_slope", "measure_gradient_low_rank", "measure_hessian_block_diagonal",
+           "measure_one_sided_shampoo", "measure_shared_left", "shared_left_gradients"]
