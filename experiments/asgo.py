@@ -163,22 +163,34 @@ def curve_configs(T=1000, seeds=range(8), problem=None):
             for name, (spec, _) in curve_methods(T).items()}
 
 
-def running_average_bounds(T=1000, seeds=range(8), store=STORE, problem=None):
-    """Measured mean over seeds of :math:`\\frac1t\\sum_{s<t} f(W_s)-f^\\star` for ASGO and SGD, and their bounds."""
+def running_average_bounds(T=1000, seeds=range(8), store=STORE, problem=None, asgo_kw=None,
+                           sgd_kw=None):
+    """Measured mean over seeds of :math:`\\frac1t\\sum_{s<t} f(W_s)-f^\\star` for ASGO and SGD, and their bounds.
+
+    ``asgo_kw`` / ``sgd_kw`` override the keyword arguments of ``make("asgo", ...)`` /
+    ``make("sgd", ...)`` (a claim's mutant; ``"name"`` picks another optimizer, ``"lr"`` a
+    float step); the bounds stay those of the method as stated.
+    """
     import problems
     from theory_lab.optimizers import make
 
     prob_spec = dict(problem or CURVE_PROBLEM)
+    asgo_kw, sgd_kw = dict(asgo_kw or {}), dict(sgd_kw or {})
 
     def compute():
         spec = dict(prob_spec)
         p = problems.make(spec.pop("name"), **spec)
         c = p.constants()
-        a = trace_run(p, make("asgo", lr=c["D_op"] / math.sqrt(2), m=c["m"], n=c["n"]), T, seeds)
-        s = trace_run(p, make("sgd", lr=1 / c["L"]), T, seeds)
+        akw = {"lr": c["D_op"] / math.sqrt(2), "m": c["m"], "n": c["n"], **asgo_kw}
+        skw = {"lr": 1 / c["L"], **sgd_kw}
+        a = trace_run(p, make(akw.pop("name", "asgo"), **akw), T, seeds)
+        s = trace_run(p, make(skw.pop("name", "sgd"), **skw), T, seeds)
         return {"asgo_f": a["f"], "asgo_D": a["D_op"], "sgd_f": s["f"]}
 
-    tr = _cached(store, "running_average", {"T": T, "seeds": list(seeds), "problem": prob_spec}, compute)
+    key = {"T": T, "seeds": list(seeds), "problem": prob_spec}
+    if asgo_kw or sgd_kw:                  # the method as stated keeps its cache key
+        key.update(asgo_kw=asgo_kw, sgd_kw=sgd_kw)
+    tr = _cached(store, "running_average", key, compute)
     spec = dict(prob_spec)
     import problems as _p
 

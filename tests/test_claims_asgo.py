@@ -52,3 +52,36 @@ def test_the_wrong_side_fits_the_paper_window_and_only_the_disagreement_rejects_
     assert abs(m.value - claim.predicted) <= claim.tolerance       # a paper window alone accepts it
     assert rejects(claim, m)
 
+
+
+def test_sgd_floor_is_the_derived_noise_floor_at_both_scales():
+    # the floor is a constant of the problem and the horizon (no run): 0.071 at T = 400,
+    # 0.126 at T = 1000 on the curves problem; the claim's floor may not exceed either
+    import problems
+    from experiments.asgo import CURVE_PROBLEM
+
+    spec = dict(CURVE_PROBLEM)
+    c = problems.make(spec.pop("name"), **spec).constants()
+    floors = [ac._sgd_noise_floor(c, sc["T"]) for sc in ac.CURVE_SCALES.values()]
+    assert ac.SGD_BOUND.tightness_floor == ac.SGD_FLOOR <= min(floors)
+
+
+def test_one_sided_shampoo_is_bitwise_asgo_and_the_hessian_blocks_are_exact():
+    m = measure(ac.ONE_SIDED_SHAMPOO, {})
+    assert m.value == 0.0, m
+    h = measure(ac.HESSIAN_BLOCK_DIAGONAL, {})
+    assert abs(h.value - 1.0) <= 1e-14, h
+
+
+def test_column_major_view_is_a_consistent_reshuffle():
+    # the mutant's problem is the same problem in permuted coordinates: same f at matching points
+    import numpy as np
+
+    import problems
+
+    p = problems.make("matrix_quadratic", m=3, n=5, eff_rank=2.0, stable_rank=2.0)
+    v = ac.ColumnMajorView(p)
+    w = np.random.default_rng(0).normal(size=(2, 15))
+    assert np.allclose(v.value(v._out(w)), p.value(w), rtol=1e-14)
+    assert np.allclose(v._in(v._out(w)), w, rtol=0, atol=0)
+    assert np.allclose(v.value(v.w0[None, :]), p.value(np.asarray(p.w0)[None, :]))
