@@ -27,7 +27,7 @@ Variants (``measure(scale, variant)``) are overrides of the method as the theory
 override changes the algorithm handed to PEPit; the prediction stays that of the stated
 method.
 
-Tolerance (all three claims), fixed from the solver before any measurement: PEPit solves
+Tolerance (all three claims), from the solver's settings, not from these claims' data: PEPit solves
 with SCS through cvxpy, whose stopping tolerances are ``eps_abs = eps_rel = 1e-5`` (cvxpy's
 defaults for SCS 3).  SCS stops when the primal and dual residuals and the duality gap are
 below :math:`10^{-5}(1 + \text{data scale})`; the SDPs are posed for :math:`f/L` (entries
@@ -36,7 +36,7 @@ O(1)), so the gap gives :math:`|\Delta\tau| \lesssim 10^{-5}(1+\tau)`, i.e. a re
 :math:`\tau \ge 0.05` (the smallest :math:`\tau` measured here: heavy ball's
 :math:`\tau(25)`, and GD's :math:`0.99^{30} = 0.74`).  The residuals enter the objective
 through the dual multipliers, which we cannot bound a priori; we allow a factor 5 for
-that: ``TOL = 1e-3`` relative (the margin of ``tests/test_pep.py``'s ``RTOL``).  The other
+that: ``TOL = 1e-3`` relative (the value ``tests/test_pep.py``'s ``RTOL`` already used).  The other
 numbers involved are exact to rounding: the 1-D search (grid + golden section, ~1e-9), the
 runner's arithmetic on a diagonal quadratic (~1e-15), the closed form.
 
