@@ -17,7 +17,16 @@ import json
 import pytest
 from threadpoolctl import threadpool_limits
 
-from theory_lab.claims import KINDS, STATUSES, check, load_all, measure, rejects
+from theory_lab.claims import (
+    KINDS,
+    STATUSES,
+    check,
+    load_all,
+    measure,
+    missing_requirements,
+    rejects,
+    requirement_reason,
+)
 
 CLAIMS = load_all()
 MUTANT_CASES = [pytest.param(cid, m.name, id=f"{cid}::{m.name}")
@@ -32,6 +41,13 @@ def one_blas_thread():
 
 def _loose(claim) -> bool:
     return claim.kind == "upper" and claim.tightness_floor is None
+
+
+def _skip_if_missing(claim):
+    """Skip (one line) a claim whose optional dependency (``Claim.requires``) is not installed."""
+    missing = missing_requirements(claim)
+    if missing:
+        pytest.skip(f"{claim.id}: {requirement_reason(missing)}")
 
 
 # ----------------------------------------------------------------------------- declarations
@@ -63,6 +79,7 @@ def test_registry_is_not_empty():
 @pytest.mark.parametrize("cid", sorted(CLAIMS))
 def test_true_method_passes(cid):
     c = CLAIMS[cid]
+    _skip_if_missing(c)
     m = measure(c, "test")
     v = check(c, m)
     assert v.passed, f"{cid}: {v.reason}"
@@ -79,6 +96,7 @@ def test_true_method_passes(cid):
 @pytest.mark.parametrize(("cid", "name"), MUTANT_CASES)
 def test_mutant_is_rejected(cid, name):
     c = CLAIMS[cid]
+    _skip_if_missing(c)
     mutant = next(m for m in c.mutants if m.name == name)
     m = measure(c, "test", mutant.variant)
     if _loose(c) and not rejects(c, m):
@@ -153,6 +171,26 @@ def test_report_lists_status_tightness_mutants_and_disagreements(tmp_path):
     assert "s\\|1" in text  # table cells escaped
     data = json.loads(js.read_text())  # strict JSON: non-finite numbers as strings
     assert data["summary"]["claims"] == 4
+
+
+def test_claim_with_a_missing_module_is_not_measurable():
+    from theory_lab.claims import Claim, Mutant
+    from theory_lab.claims.report import build_report
+
+    def never(scale, variant):
+        raise AssertionError("measured although its module is missing")
+
+    muts = (Mutant("a", "off by 2", {"v": 2.0}), Mutant("b", "off by 3", {"v": 3.0}))
+    c = Claim("fake.req", "fake", "s", "[R] x", "equal", 1.0, 0.1, never, muts,
+              requires=("theory_lab_no_such_module_xyz",))
+    assert missing_requirements(c) == ["theory_lab_no_such_module_xyz"]
+    e = build_report("test", claims={c.id: c})["papers"]["fake"][0]
+    assert e["status"] == "not measurable" and not e["passed"]
+    assert e["reason"] == ("needs theory_lab_no_such_module_xyz "
+                           "(pip install theory_lab_no_such_module_xyz)")
+    assert e["mutants_rejected"] == 0 and e["mutants"][0]["reason"].startswith("not measurable: needs")
+    with pytest.raises(pytest.skip.Exception, match="fake.req: needs theory_lab_no_such"):
+        _skip_if_missing(c)
 
 
 def test_verify_command_writes_the_report(tmp_path, monkeypatch, capsys):

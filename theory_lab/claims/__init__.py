@@ -23,9 +23,11 @@ from .base import (
     Verdict,
     check,
     measure,
+    missing_requirements,
     register,
     registered,
     rejects,
+    requirement_reason,
     slope_measurement,
     variant_key,
     worst_ratio_measurement,
@@ -41,5 +43,6 @@ def load_all() -> dict[str, Claim]:
 
 
 __all__ = ["KINDS", "SCALES", "STATUSES", "Claim", "Disagreement", "Measurement", "Mutant",
-           "Verdict", "check", "load_all", "measure", "register", "registered", "rejects",
+           "Verdict", "check", "load_all", "measure", "missing_requirements", "register",
+           "registered", "rejects", "requirement_reason",
            "slope_measurement", "variant_key", "worst_ratio_measurement"]

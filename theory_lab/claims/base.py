@@ -134,6 +134,10 @@ class Claim:
         Set when the reproducible measurement disagrees with the paper.
     figure : str, optional
         The figure file (under ``figures/``) that shows this claim.
+    requires : tuple of str, optional
+        Importable modules the measurement needs (optional dependencies, e.g. ``("PEPit",)``):
+        when one is missing the tests skip the claim and the report says "not measurable"
+        (:func:`missing_requirements`).
     """
 
     id: str
@@ -148,6 +152,7 @@ class Claim:
     tightness_floor: float | None = None
     disagreement: Disagreement | None = None
     figure: str | None = None
+    requires: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -218,6 +223,18 @@ def check(claim: Claim, m: Measurement) -> Verdict:
 def rejects(claim: Claim, m: Measurement) -> bool:
     """Whether the claim rejects a mutant's measurement (what a mutant test asserts)."""
     return not check(claim, m).passed
+
+
+def missing_requirements(claim: Claim) -> list[str]:
+    """The modules of ``claim.requires`` that cannot be imported here."""
+    from importlib.util import find_spec
+
+    return [m for m in claim.requires if find_spec(m) is None]
+
+
+def requirement_reason(missing) -> str:
+    """One line for a claim whose required modules are missing."""
+    return f"needs {', '.join(missing)} (pip install {' '.join(missing)})"
 
 
 _REGISTRY: dict[str, Claim] = {}

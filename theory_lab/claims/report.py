@@ -9,7 +9,8 @@ machine readable) into ``figures/``.
 Statuses (:data:`theory_lab.claims.STATUSES`): ``holds`` (within the theory's tolerance; for an
 upper bound also above its tightness floor), ``holds, loose`` (below a bound that has no
 tightness floor: the check cannot tell much), ``disagrees`` (the reproducible measurement
-differs from the paper, cause recorded), ``not measurable`` (the measurement raised), and
+differs from the paper, cause recorded), ``not measurable`` (the measurement raised, or a
+module of ``Claim.requires`` is not installed: "needs PEPit (pip install PEPit)"), and
 ``fails``.
 
 The header records the package version, the date, the scale and a code fingerprint
@@ -32,7 +33,7 @@ import subprocess
 import traceback
 from pathlib import Path
 
-from .base import Claim, check, measure, rejects
+from .base import Claim, check, measure, missing_requirements, rejects, requirement_reason
 
 #: display names of the paper keys (unknown keys are shown as they are)
 PAPER_TITLES = {
@@ -45,6 +46,8 @@ PAPER_TITLES = {
     "zeroth_order": "Zeroth-order optimization (Nesterov & Spokoiny 2017)",
     "diloco": "Local updates with outer momentum: DiLoCo and local SGD",
     "assoc_memory": "Muon outperforms Adam in tail-end associative memory learning (ICLR 2026)",
+    "pep": "Tight finite-n worst cases by performance estimation (PEPit; Drori & Teboulle 2014, "
+           "Taylor, Hendrickx, Glineur 2017)",
 }
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,6 +109,9 @@ def predicted_text(c: Claim) -> str:
 
 
 def _measure_entry(c: Claim, scale: str, variant: dict | None):
+    missing = missing_requirements(c)
+    if missing:  # an optional dependency is not installed: not measured
+        return None, requirement_reason(missing)
     try:
         return measure(c, scale, variant), None
     except Exception as exc:  # noqa: BLE001 - a claim that cannot be measured is reported
