@@ -212,17 +212,8 @@ def _tuned_lr(scale: str, method: str) -> float:
 
 def _bound_measure(method: str):
     def measure(scale: str, variant: dict) -> Measurement:
-        from experiments.adagrad import (
-            ADAGRAD,
-            SGD,
-            all_steps,
-            bound_curve,
-            quad,
-            running_average,
-            step_size,
-        )
+        from experiments.adagrad import ADAGRAD, SGD, all_steps, quad
         from theory_lab import RunConfig
-        from theory_lab.runner import build
         from theory_lab.sweep import run_sweep
 
         sc = CURVES[scale]
@@ -232,17 +223,32 @@ def _bound_measure(method: str):
                         seeds=tuple(sc["seeds"]), tags={"experiment": "bound_claim"},
                         **all_steps(sc["T"]))
         res = run_sweep([cfg], store=None, progress=False)[0]
-        prob, opt = build(RunConfig(problem=quad(), optimizer=base, batch_size=1,
-                                    **all_steps(sc["T"])))
-        avg = np.nan_to_num(running_average(res).mean(axis=0), nan=math.inf)
-        t = np.arange(1, avg.size + 1)
-        bound = bound_curve(method, prob.constants(), step_size(opt), t, 1)
-        ratio = avg / bound
-        i = int(np.argmax(ratio))
-        return Measurement(float(avg[i]), bound=float(bound[i]),
-                           details={"t": int(t[i]), "lr": lr, "final_ratio": float(ratio[-1])})
+        return _against_true_bound(method, base, sc["T"], res, lr=lr)
 
     return measure
+
+
+def _worst_over_t(avg, bound, t, **details) -> Measurement:
+    """The checkpoint where measured/bound is largest, as an ``upper`` :class:`Measurement`."""
+    ratio = avg / bound
+    i = int(np.argmax(ratio))
+    return Measurement(float(avg[i]), bound=float(bound[i]),
+                       details={"t": int(t[i]), "final_ratio": float(ratio[-1]),
+                                "final": float(avg[-1]), **details})
+
+
+def _against_true_bound(method: str, base: dict, T: int, res, **details) -> Measurement:
+    """Seed-mean running average of ``res`` against the [R] bound of the method as stated
+    (``base``, at its step): a mutant is judged by the true method's bound."""
+    from experiments.adagrad import all_steps, bound_curve, quad, running_average, step_size
+    from theory_lab import RunConfig
+    from theory_lab.runner import build
+
+    prob, opt = build(RunConfig(problem=quad(), optimizer=base, batch_size=1, **all_steps(T)))
+    avg = np.nan_to_num(running_average(res).mean(axis=0), nan=math.inf)
+    t = np.arange(1, avg.size + 1)
+    return _worst_over_t(avg, bound_curve(method, prob.constants(), step_size(opt), t, 1), t,
+                         **details)
 
 
 register(Claim(
@@ -343,10 +349,7 @@ def _norm_bound(scale: str, variant: dict) -> Measurement:
     from experiments.adagrad import (
         ADAGRAD_NORM,
         all_steps,
-        bound_curve,
         quad,
-        running_average,
-        step_size,
     )
     from theory_lab import RunConfig
     from theory_lab.results import RunResult
@@ -367,16 +370,7 @@ def _norm_bound(scale: str, variant: dict) -> Measurement:
               spacing=cfg.spacing)
     out.pop("wall_time"), out.pop("last_step")
     res = RunResult(config=cfg.to_dict(), meta={}, **out)
-    true_prob, true_opt = build(RunConfig(problem=quad(), optimizer=base, batch_size=1,
-                                          **all_steps(sc["T"])))
-    avg = np.nan_to_num(running_average(res).mean(axis=0), nan=math.inf)
-    t = np.arange(1, avg.size + 1)
-    bound = bound_curve("AdaGrad-norm", true_prob.constants(), step_size(true_opt), t, 1)
-    ratio = avg / bound
-    i = int(np.argmax(ratio))
-    return Measurement(float(avg[i]), bound=float(bound[i]),
-                       details={"t": int(t[i]), "lr": lr, "final_ratio": float(ratio[-1]),
-                                "final": float(avg[-1])})
+    return _against_true_bound("AdaGrad-norm", base, sc["T"], res, lr=lr)
 
 
 register(Claim(
@@ -437,11 +431,7 @@ def _nonconvex_bound(method: str):
         data = _nonconvex(scale)[method]
         avg = _nonconvex_avg(scale, method, variant)
         bound = data["bound"]  # the true method's bound, at its tuned step
-        ratio = avg / bound
-        i = int(np.argmax(ratio))
-        return Measurement(float(avg[i]), bound=float(bound[i]),
-                           details={"t": int(data["t"][i]), "lr": data["lr"],
-                                    "final": float(avg[-1]), "final_ratio": float(ratio[-1])})
+        return _worst_over_t(avg, bound, np.asarray(data["t"]), lr=data["lr"])
 
     return measure
 
