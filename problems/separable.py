@@ -148,9 +148,10 @@ def anisotropic_vector(kind: str, d: int, top: float = 1.0, ratio: float | None 
                                l1_linf_ratio if which == "L" else l1_l2_ratio)
 
 
-def _anisotropic_vector(kind, d, top, ratio, alpha, k, which, shape, measure):
+def _anisotropic_vector(kind, d, top, ratio, alpha, k, which, shape, measure, inplace=False):
     """:func:`anisotropic_vector` with the profile ``shape(kind, d, p, k)`` and ratio ``measure(v)``
-    given (numpy on the host, or torch on a device: :func:`_anisotropic_vector_torch`)."""
+    given (numpy on the host, or torch on a device: :func:`_anisotropic_vector_torch`, which
+    scales the fresh profile in place, ``inplace``)."""
     d = check_int("d", d)
     top = check_positive("top", top)
     k = check_int("k", k)
@@ -180,7 +181,7 @@ def _anisotropic_vector(kind, d, top, ratio, alpha, k, which, shape, measure):
             else:
                 hi = mid
         v = shape(kind, d, 0.5 * (lo + hi), k)
-    return top * v
+    return v.mul_(top) if inplace else top * v
 
 
 def _shape_torch(device):
@@ -206,9 +207,13 @@ def _shape_torch(device):
     return shape
 
 
-def _ratio_torch(v, which):
-    """:func:`l1_linf_ratio` (``which="L"``) or :func:`l1_l2_ratio` of a torch vector, on its device."""
-    v = v.abs()
+def _ratio_torch(v, which, nonnegative=False):
+    """:func:`l1_linf_ratio` (``which="L"``) or :func:`l1_l2_ratio` of a torch vector, on its device.
+
+    ``nonnegative``: ``v >= 0`` is known (checked), so no ``abs`` copy is made.
+    """
+    if not nonnegative:
+        v = v.abs()
     if which == "L":
         m = float(v.max())
         return float(v.sum()) / (v.numel() * m) if m > 0 else 1.0
@@ -219,7 +224,7 @@ def _ratio_torch(v, which):
 def _anisotropic_vector_torch(kind, d, top=1.0, ratio=None, alpha=1.0, k=1, which="L", device="cpu"):
     """:func:`anisotropic_vector` built with torch on ``device`` (float64; same profile and bisection)."""
     return _anisotropic_vector(kind, d, top, ratio, alpha, k, which, _shape_torch(device),
-                               lambda v: _ratio_torch(v, which))
+                               lambda v: _ratio_torch(v, which), inplace=True)
 
 
 def check_smoothness_vector(L) -> np.ndarray:
@@ -288,14 +293,15 @@ def vector_constants(L, sigma, w0, w_star) -> dict:
     }
 
 
-def _vector_constants_torch(L, sigma, w0, w_star) -> dict:
-    e = (w0 - w_star).abs()
+def _vector_constants_torch(L, sigma, w0, w_star, abs_error=None) -> dict:
+    # L > 0 and sigma >= 0 were checked when the problem was built; abs_error: |w0 - w*| if at hand
+    e = (w0 - w_star).abs_() if abs_error is None else abs_error
     d = L.numel()
     s2, e2, einf = float(sigma.norm()), float(e.norm()), float(e.max())
     return {
         "d": d, "L1": float(L.sum()), "L_inf": float(L.max()), "dL_inf": float(d * L.max()),
-        "L_ratio": _ratio_torch(L, "L"), "sigma1": float(sigma.sum()), "sigma2": s2,
-        "sqrt_d_sigma2": math.sqrt(d) * s2, "sigma_ratio": _ratio_torch(sigma, "sigma"),
+        "L_ratio": _ratio_torch(L, "L", True), "sigma1": float(sigma.sum()), "sigma2": s2,
+        "sqrt_d_sigma2": math.sqrt(d) * s2, "sigma_ratio": _ratio_torch(sigma, "sigma", True),
         "D_inf": einf, "D_2": e2, "D_ratio": e2 / (math.sqrt(d) * einf),
     }
 
@@ -343,7 +349,7 @@ class SeparableProblem:
         new._w_star, new._w0 = w_star, w0
         new.dim, new.f_star = d, 0.0
         new.backend = get_backend(backend)
-        new._exact = not bool((sigma > 0).any())
+        new._exact = not float(sigma.max()) > 0  # sigma >= 0 checked: a reduction, no d-sized mask
         new._place()
         return new
 
@@ -423,10 +429,11 @@ class SeparableQuadratic(SeparableProblem):
                 import torch
 
                 e = self._w0 - self._w_star
+                f0 = float(0.5 * torch.dot(L * e, e))
                 self._device_constants = {
-                    **vector_constants(L, self._sigma, self._w0, self._w_star), "L": float(L.max()),
-                    "mu": float(L.min()), "kappa": float(L.max() / L.min()), "f_star": 0.0,
-                    "f0": float(0.5 * torch.dot(L * e, e))}
+                    **_vector_constants_torch(L, self._sigma, self._w0, self._w_star, e.abs_()),
+                    "L": float(L.max()), "mu": float(L.min()), "kappa": float(L.max() / L.min()),
+                    "f_star": 0.0, "f0": f0}
             return dict(self._device_constants)
         return {**vector_constants(L, self._sigma, self._w0, self._w_star), "L": float(L.max()),
                 "mu": float(L.min()), "kappa": float(L.max() / L.min()), "f_star": 0.0,

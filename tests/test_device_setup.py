@@ -1,4 +1,4 @@
-"""Large matrix set-ups on the run's device (torch QR of a Gaussian) instead of host ortho_group."""
+"""Large set-ups on the run's device: matrix factors by torch QR (not host ortho_group), diagonal problems' vectors by torch."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import problems  # noqa: E402
+import problems.device_build as db  # noqa: E402
 import problems.matrix as pm  # noqa: E402
+import problems.quadratic as pq  # noqa: E402
+import problems.separable as ps  # noqa: E402
 from theory_lab.backends import get_backend, setup_on  # noqa: E402
 
 
@@ -51,8 +54,6 @@ def test_device_built_problem_runs_through_run_config(monkeypatch):
 
 
 # -- diagonal problems (quadratic, separable_quadratic) above DIAGONAL_DEVICE_SETUP_MIN_D ----------
-import problems.device_build as db  # noqa: E402
-
 SMALL_MIN_D = 1000  # the threshold, lowered so that d = 4096 takes the device path on a CPU
 DIAG = {
     "quadratic": dict(d=4096, kappa=1e3, noise="anisotropic", sigma=1.0),
@@ -204,5 +205,21 @@ def test_gpucheck_prints_the_measured_qr_rate_next_to_the_assumed(capsys):
     assert "512^2" in row["name"]
 
 
-import problems.quadratic as pq  # noqa: E402
-import problems.separable as ps  # noqa: E402
+@pytest.mark.parametrize("name", sorted(DIAG))
+def test_device_build_names_the_device_of_every_tensor(name, monkeypatch):
+    """With torch's default device ``meta`` (as tests/test_device_placement.py), a tensor created
+    without ``device=`` would be a meta tensor and fail against the run's ``cpu`` ones: on a GPU it
+    would be a host tensor meeting device ones."""
+    from theory_lab import RunConfig
+    from theory_lab.runner import run_config
+
+    monkeypatch.setattr(db, "DIAGONAL_DEVICE_SETUP_MIN_D", SMALL_MIN_D)
+    opt = {"name": "shb", "lr": "1/L", "beta": 0.5} if name == "quadratic" else {"name": "adagrad", "lr": 0.1}
+    cfg = RunConfig(problem={"name": name, **DIAG[name]}, optimizer=opt, T=5, n_checkpoints=2,
+                    backend="torch", dtype="float32", rng="device")
+    torch.set_default_device("meta")
+    try:
+        r = run_config(cfg)
+    finally:
+        torch.set_default_device(None)
+    assert np.isfinite(r.suboptimality).all() and r.meta["constants"]["d"] == 4096
