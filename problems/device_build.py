@@ -2,9 +2,11 @@ r"""Diagonal problems whose vectors are built on the run's device (torch) instea
 
 A diagonal problem of dimension :math:`d` holds a few length-:math:`d` vectors (spectrum or
 smoothness vector, noise scales, :math:`w^\star`, :math:`w_0`).  Built with numpy and then
-copied, they cost host memory and a host-to-device copy proportional to :math:`d`: at the
-``make large`` size :math:`d = 10^8` the host build plus copy was estimated at ~20 s, over the
-15 s set-up target (measured on the 2-core lab CPU with torch-CPU: 16.9 s for the SHB preset).
+copied, they cost host time, host memory and a host-to-device copy proportional to :math:`d`:
+at the ``make large`` size :math:`d = 10^8` the host build alone took 10.9 s (SHB preset) and
+11.2 s (AdaGrad preset) on the 2-core lab CPU, the conversion to float32 torch 1.6-1.9 s more,
+most of the 15 s set-up target before the first step.  On a GPU the same vectors are a few
+passes of device memory bandwidth.
 
 Rule (the analogue of :data:`problems.matrix.DEVICE_SETUP_MIN_SIDE`): a registered diagonal
 problem with ``d >`` :data:`DIAGONAL_DEVICE_SETUP_MIN_D` that is being set up for a **torch**
@@ -18,10 +20,13 @@ Which problems follow the rule: ``quadratic`` (unrotated) and ``separable_quadra
 (generated vectors, no ``L_values`` / ``sigma_values``); :func:`theory_lab.sizing.estimate`
 uses :func:`diagonal_setup_on_device` to count their data on the device.
 
-Threshold: :math:`10^7`, strict.  At :math:`d = 10^7` the host construction of the SHB preset
-took 3.3 s on the loaded 2-core lab CPU (the AdaGrad one 1.5 s), within the budget; every
-existing figure, bench and claim uses :math:`d \le 10^7` (``make fig-shb-gpu``: exactly
-:math:`10^7`) and so keeps its numbers.
+Threshold: :math:`10^7`, strict.  At :math:`d = 10^7` the whole host-built set-up of the SHB
+preset took 1.6 s on the 2-core lab CPU (the AdaGrad one 2.3-2.5 s), well within the budget;
+every existing figure, bench and claim uses :math:`d \le 10^7` (``make fig-shb-gpu``: exactly
+:math:`10^7`) and so keeps its numbers.  On a CPU the torch build is no faster than numpy's
+(same memory-bound work, and torch's CPU generator is slower): measured with torch-CPU at
+:math:`d = 10^8`, build 12.6 s vs 12.8 s (SHB, host build + conversion) and 15.1 s vs
+12.8 s (AdaGrad); the gain is on a GPU, where the host build and the copy disappear.
 """
 
 from __future__ import annotations
