@@ -19,12 +19,19 @@ import copy
 
 import numpy as np
 
-from theory_lab.backends import Backend, get_backend, namespace
+from theory_lab.backends import Backend, get_backend, namespace, to_numpy
 from theory_lab.validation import check_int, check_shape, check_spectrum
 
 from ._lazy import ortho_group  # SciPy on first use: fast registry import
+from .device_build import (
+    check_positive_vector,
+    device_generator,
+    diagonal_setup_backend,
+    is_tensor,
+    place,
+)
 from .noise import NoNoise, make_noise
-from .spectra import make_spectrum
+from .spectra import make_spectrum, make_spectrum_torch
 
 
 class Quadratic:
@@ -64,13 +71,33 @@ class Quadratic:
         self.f_star = 0.0
         self._place()
 
+    @classmethod
+    def from_device_vectors(cls, eigenvalues, w_star, w0, noise=None, backend: Backend | None = None) -> Quadratic:
+        """A diagonal quadratic whose float64 vectors (torch tensors) were built on ``backend``'s device.
+
+        No host copy is made: the tensors are the problem's masters (``spectrum`` and
+        ``initial_error_coordinates`` copy them to the host only when theory code asks).
+        See :mod:`problems.device_build`.
+        """
+        new = cls.__new__(cls)
+        new.backend = get_backend(backend)
+        new._eig_host = check_positive_vector("eigenvalues", eigenvalues)
+        d = eigenvalues.shape[0]
+        check_shape("w_star", w_star, (d,))
+        check_shape("w0", w0, (d,))
+        new._host = {"w_star": w_star, "w0": w0, "rotation": None}
+        new.noise = noise if noise is not None else NoNoise()
+        new.dim, new.f_star = d, 0.0
+        new._place()
+        return new
+
     def _place(self):
         b = self.backend
         ev = self._eig_host
-        self.eigenvalues = b.asarray(ev)
-        self._sqrt_eig = b.asarray(np.sqrt(ev))
-        self.w_star = b.asarray(self._host["w_star"])
-        self.w0 = b.asarray(self._host["w0"])
+        self.eigenvalues = place(b, ev)
+        self._sqrt_eig = place(b, ev.sqrt() if is_tensor(ev) else np.sqrt(ev))  # sqrt in float64
+        self.w_star = place(b, self._host["w_star"])
+        self.w0 = place(b, self._host["w0"])
         Q = self._host["rotation"]
         self.rotation = None if Q is None else b.asarray(Q)
         if Q is not None:
@@ -80,7 +107,8 @@ class Quadratic:
     def to_backend(self, backend) -> Quadratic:
         new = copy.copy(self)
         new.backend = get_backend(backend)
-        new._place()
+        if new.backend != self.backend:  # already placed there (e.g. built on the run's device)
+            new._place()
         return new
 
     # -- linear algebra on (S, d) batches -------------------------------------------
@@ -110,12 +138,12 @@ class Quadratic:
 
     @property
     def spectrum(self) -> np.ndarray:
-        """Eigenvalues of H as a host numpy array (for theory code)."""
-        return self._eig_host
+        """Eigenvalues of H as a host numpy array (for theory code; a host copy if built on a device)."""
+        return to_numpy(self._eig_host)
 
     def initial_error_coordinates(self) -> np.ndarray:
         r""":math:`w_0 - w^\star` in the eigenbasis of H (host numpy; for theory code)."""
-        return self.eigen_coordinates(self._host["w0"] - self._host["w_star"])
+        return self.eigen_coordinates(to_numpy(self._host["w0"] - self._host["w_star"]))
 
     def eigen_coordinates(self, v):
         """Coordinates of ``v`` (host numpy, shape (d,)) in the eigenbasis of H."""
@@ -125,6 +153,16 @@ class Quadratic:
 
     def constants(self) -> dict:
         ev = self._eig_host
+        if is_tensor(ev):  # built on a device: reductions there, in float64, once
+            if getattr(self, "_device_constants", None) is None:
+                import torch
+
+                e = self._host["w0"] - self._host["w_star"]
+                L, mu = float(ev.max()), float(ev.min())
+                self._device_constants = {"d": self.dim, "L": L, "mu": mu, "kappa": L / mu,
+                                          "trace_H": float(ev.sum()), "f_star": self.f_star,
+                                          "f0": float(0.5 * torch.dot(ev * e, e))}
+            return {**self._device_constants, **self.noise.describe()}
         L, mu = float(ev.max()), float(ev.min())
         return {
             "d": self.dim,
@@ -161,8 +199,24 @@ def anisotropic_quadratic(
     seed : int
         Problem seed: fixes :math:`w_0 \sim U(-1, 1)^d` (as the paper) and the rotation.
         :math:`w^\star = 0`.  The *run* seeds, separately, drive the gradient noise.
+
+    Notes
+    -----
+    Unrotated with ``d >`` :data:`problems.device_build.DIAGONAL_DEVICE_SETUP_MIN_D` and set
+    up for a torch run, the spectrum and :math:`w_0` are built with torch on the run's
+    device (:mod:`problems.device_build`): same laws, :math:`w_0` from the device generator.
     """
     d = check_int("d", d)
+    b = None if rotate else diagonal_setup_backend(d)
+    if b is not None:
+        import torch
+
+        dev, f64 = b.device, torch.float64
+        ev = make_spectrum_torch(spectrum, d, kappa, L, dev)
+        g = device_generator(dev, seed, 7919)
+        w0 = torch.rand(d, generator=g, dtype=f64, device=dev).mul_(2.0).sub_(1.0)  # U[-1, 1)
+        return Quadratic.from_device_vectors(ev, torch.zeros(d, dtype=f64, device=dev), w0,
+                                             noise=make_noise(noise, sigma), backend=b)
     ev = make_spectrum(spectrum, d, kappa, L)
     rng = np.random.default_rng([int(seed), 7919])
     w0 = rng.uniform(-1.0, 1.0, size=d)

@@ -56,10 +56,17 @@ import math
 
 import numpy as np
 
-from theory_lab.backends import get_backend, namespace
+from theory_lab.backends import get_backend, namespace, to_numpy
 from theory_lab.validation import check_int, check_positive
 
 from . import register
+from .device_build import (
+    check_positive_vector,
+    device_generator,
+    diagonal_setup_backend,
+    is_tensor,
+    place,
+)
 from .logistic import (
     logistic_gradient,
     logistic_value,
@@ -137,23 +144,30 @@ def anisotropic_vector(kind: str, d: int, top: float = 1.0, ratio: float | None 
         Unknown ``kind``, ``top <= 0``, or a ratio the family cannot reach (the message
         gives the reachable interval).
     """
+    return _anisotropic_vector(kind, d, top, ratio, alpha, k, which, _shape,
+                               l1_linf_ratio if which == "L" else l1_l2_ratio)
+
+
+def _anisotropic_vector(kind, d, top, ratio, alpha, k, which, shape, measure, inplace=False):
+    """:func:`anisotropic_vector` with the profile ``shape(kind, d, p, k)`` and ratio ``measure(v)``
+    given (numpy on the host, or torch on a device: :func:`_anisotropic_vector_torch`, which
+    scales the fresh profile in place, ``inplace``)."""
     d = check_int("d", d)
     top = check_positive("top", top)
     k = check_int("k", k)
     if kind not in GENERATORS:
         raise ValueError(f"unknown generator {kind!r}; available: {', '.join(GENERATORS)}")
-    measure = l1_linf_ratio if which == "L" else l1_l2_ratio
     if ratio is None:
-        v = _shape(kind, d, float(alpha), k)
+        v = shape(kind, d, float(alpha), k)
     elif kind == "uniform":
         if not math.isclose(ratio, 1.0):
             raise ValueError(f"generator 'uniform' has ratio 1, got target ratio {ratio!r}")
-        v = np.ones(d)
+        v = shape(kind, d, 1.0, k)
     else:
         ratio = float(ratio)
         # ratio(p) is monotone: decreasing in alpha (power law), increasing in h (others)
         lo, hi = (0.0, 60.0) if kind == "power_law" else (1e-12, 1.0)
-        r_lo, r_hi = measure(_shape(kind, d, lo, k)), measure(_shape(kind, d, hi, k))
+        r_lo, r_hi = measure(shape(kind, d, lo, k)), measure(shape(kind, d, hi, k))
         r_min, r_max = min(r_lo, r_hi), max(r_lo, r_hi)
         if not (r_min <= ratio <= r_max):
             raise ValueError(
@@ -161,13 +175,56 @@ def anisotropic_vector(kind: str, d: int, top: float = 1.0, ratio: float | None 
                 f" (k={k}): reachable [{r_min:.4g}, {r_max:.4g}]")
         for _ in range(200):
             mid = 0.5 * (lo + hi)
-            r = measure(_shape(kind, d, mid, k))
+            r = measure(shape(kind, d, mid, k))
             if (r > ratio) == (kind == "power_law"):
                 lo = mid
             else:
                 hi = mid
-        v = _shape(kind, d, 0.5 * (lo + hi), k)
-    return top * v
+        v = shape(kind, d, 0.5 * (lo + hi), k)
+    return v.mul_(top) if inplace else top * v
+
+
+def _shape_torch(device):
+    """:func:`_shape` with torch on ``device`` (float64)."""
+    import torch
+
+    f64 = torch.float64
+
+    def shape(kind, d, p, k):
+        if kind == "uniform":
+            return torch.ones(d, dtype=f64, device=device)
+        if kind == "power_law":
+            return torch.arange(1, d + 1, dtype=f64, device=device).pow_(-p)
+        if kind == "two_level":
+            out = torch.ones(d, dtype=f64, device=device)
+            out[d - d // 2:] = p
+            return out
+        if kind == "sparse_large":
+            out = torch.full((d,), p, dtype=f64, device=device)
+            out[:k] = 1.0
+            return out
+        raise ValueError(f"unknown generator {kind!r}; available: {', '.join(GENERATORS)}")
+    return shape
+
+
+def _ratio_torch(v, which, nonnegative=False):
+    """:func:`l1_linf_ratio` (``which="L"``) or :func:`l1_l2_ratio` of a torch vector, on its device.
+
+    ``nonnegative``: ``v >= 0`` is known (checked), so no ``abs`` copy is made.
+    """
+    if not nonnegative:
+        v = v.abs()
+    if which == "L":
+        m = float(v.max())
+        return float(v.sum()) / (v.numel() * m) if m > 0 else 1.0
+    n2 = float(v.norm())
+    return float(v.sum()) / (math.sqrt(v.numel()) * n2) if n2 > 0 else 1.0
+
+
+def _anisotropic_vector_torch(kind, d, top=1.0, ratio=None, alpha=1.0, k=1, which="L", device="cpu"):
+    """:func:`anisotropic_vector` built with torch on ``device`` (float64; same profile and bisection)."""
+    return _anisotropic_vector(kind, d, top, ratio, alpha, k, which, _shape_torch(device),
+                               lambda v: _ratio_torch(v, which), inplace=True)
 
 
 def check_smoothness_vector(L) -> np.ndarray:
@@ -210,7 +267,12 @@ def initial_point(d: int, w_star, D: float, init: str, seed: int) -> np.ndarray:
 
 
 def vector_constants(L, sigma, w0, w_star) -> dict:
-    r"""The constants table of the paper: norms of :math:`L`, :math:`\sigma` and :math:`w_0 - w^\star`."""
+    r"""The constants table of the paper: norms of :math:`L`, :math:`\sigma` and :math:`w_0 - w^\star`.
+
+    Torch vectors (a device-built problem) are reduced on their device, in float64.
+    """
+    if is_tensor(L):
+        return _vector_constants_torch(L, sigma, w0, w_star)
     L, sigma = np.asarray(L, float), np.asarray(sigma, float)
     e = np.asarray(w0, float) - np.asarray(w_star, float)
     d = L.size
@@ -228,6 +290,19 @@ def vector_constants(L, sigma, w0, w_star) -> dict:
         "D_inf": float(np.abs(e).max()),
         "D_2": float(np.linalg.norm(e)),
         "D_ratio": float(np.linalg.norm(e) / (math.sqrt(d) * np.abs(e).max())),
+    }
+
+
+def _vector_constants_torch(L, sigma, w0, w_star, abs_error=None) -> dict:
+    # L > 0 and sigma >= 0 were checked when the problem was built; abs_error: |w0 - w*| if at hand
+    e = (w0 - w_star).abs_() if abs_error is None else abs_error
+    d = L.numel()
+    s2, e2, einf = float(sigma.norm()), float(e.norm()), float(e.max())
+    return {
+        "d": d, "L1": float(L.sum()), "L_inf": float(L.max()), "dL_inf": float(d * L.max()),
+        "L_ratio": _ratio_torch(L, "L", True), "sigma1": float(sigma.sum()), "sigma2": s2,
+        "sqrt_d_sigma2": math.sqrt(d) * s2, "sigma_ratio": _ratio_torch(sigma, "sigma", True),
+        "D_inf": einf, "D_2": e2, "D_ratio": e2 / (math.sqrt(d) * einf),
     }
 
 
@@ -256,17 +331,40 @@ class SeparableProblem:
         self._exact = not np.any(self._sigma > 0)
         self._place()
 
+    @classmethod
+    def from_device_vectors(cls, a, sigma, w_star, w0, backend):
+        r"""The problem from float64 torch vectors built on ``backend``'s device (no host copy).
+
+        Checked there (every :math:`a_i > 0`, :math:`\sigma_i \ge 0`, finite); host helpers
+        (``L_vector``, ``noise_vector``, ``initial_error``) copy to the host only when called.
+        See :mod:`problems.device_build`.
+        """
+        new = cls.__new__(cls)
+        new._a = check_positive_vector("a", a)
+        new._sigma = check_positive_vector("sigma", sigma, allow_zero=True)
+        d = a.shape[0]
+        for name, v in (("sigma", sigma), ("w_star", w_star), ("w0", w0)):
+            if tuple(v.shape) != (d,):
+                raise ValueError(f"{name} must have shape ({d},), got {tuple(v.shape)}")
+        new._w_star, new._w0 = w_star, w0
+        new.dim, new.f_star = d, 0.0
+        new.backend = get_backend(backend)
+        new._exact = not float(sigma.max()) > 0  # sigma >= 0 checked: a reduction, no d-sized mask
+        new._place()
+        return new
+
     def _place(self):
         b = self.backend
-        self.a = b.asarray(self._a)
-        self.sigma = b.asarray(self._sigma)
-        self.w_star = b.asarray(self._w_star)
-        self.w0 = b.asarray(self._w0)
+        self.a = place(b, self._a)
+        self.sigma = place(b, self._sigma)
+        self.w_star = place(b, self._w_star)
+        self.w0 = place(b, self._w0)
 
     def to_backend(self, backend):
         new = copy.copy(self)
         new.backend = get_backend(backend)
-        new._place()
+        if new.backend != self.backend:  # already placed there (e.g. built on the run's device)
+            new._place()
         return new
 
     def value(self, w):
@@ -290,12 +388,12 @@ class SeparableProblem:
 
     @property
     def noise_vector(self) -> np.ndarray:
-        return self._sigma
+        return to_numpy(self._sigma)
 
     @property
     def initial_error(self) -> np.ndarray:
         r""":math:`w_0 - w^\star` (host numpy)."""
-        return self._w0 - self._w_star
+        return to_numpy(self._w0 - self._w_star)
 
 
 class SeparableQuadratic(SeparableProblem):
@@ -322,10 +420,21 @@ class SeparableQuadratic(SeparableProblem):
 
     @property
     def L_vector(self) -> np.ndarray:
-        return self._a
+        return to_numpy(self._a)
 
     def constants(self) -> dict:
         L = self._a
+        if is_tensor(L):  # built on a device: reductions there, in float64, once
+            if getattr(self, "_device_constants", None) is None:
+                import torch
+
+                e = self._w0 - self._w_star
+                f0 = float(0.5 * torch.dot(L * e, e))
+                self._device_constants = {
+                    **_vector_constants_torch(L, self._sigma, self._w0, self._w_star, e.abs_()),
+                    "L": float(L.max()), "mu": float(L.min()), "kappa": float(L.max() / L.min()),
+                    "f_star": 0.0, "f0": f0}
+            return dict(self._device_constants)
         return {**vector_constants(L, self._sigma, self._w0, self._w_star), "L": float(L.max()),
                 "mu": float(L.min()), "kappa": float(L.max() / L.min()), "f_star": 0.0,
                 "f0": float(0.5 * np.sum(L * self.initial_error**2))}
@@ -412,6 +521,30 @@ def _vectors(d, L, L_max, L_ratio, L_alpha, L_k, L_values, sigma, sigma_max, sig
     return Lv, sv
 
 
+def _device_vectors(device, d, L, L_max, L_ratio, L_alpha, L_k, sigma, sigma_max, sigma_ratio,
+                    sigma_alpha, sigma_k, init, D, seed):
+    """:func:`_vectors` and :func:`initial_point` with torch on ``device`` (float64, nothing on the host)."""
+    import torch
+
+    f64 = torch.float64
+    Lv = _anisotropic_vector_torch(L, d, L_max, L_ratio, L_alpha, L_k, which="L", device=device)
+    if sigma_max == 0:
+        sv = torch.zeros(d, dtype=f64, device=device)
+    else:
+        check_positive("sigma_max", sigma_max)
+        sv = _anisotropic_vector_torch(sigma, d, sigma_max, sigma_ratio, sigma_alpha, sigma_k,
+                                       which="sigma", device=device)
+    g = device_generator(device, seed, 2406)
+    if init == "uniform":
+        u = torch.rand(d, generator=g, dtype=f64, device=device).mul_(2.0).sub_(1.0)  # U[-1, 1)
+    elif init == "sign":
+        u = torch.randint(0, 2, (d,), generator=g, device=device).to(f64).mul_(2.0).sub_(1.0)
+    else:
+        raise ValueError(f"unknown init {init!r}; available: uniform, sign")
+    w_star = torch.zeros(d, dtype=f64, device=device)
+    return Lv, sv, w_star, u.mul_(check_positive("D", D))  # w0 = w* + D u, w* = 0
+
+
 @register("separable_quadratic")
 def separable_quadratic(d: int = 100, L: str = "power_law", L_max: float = 1.0,
                         L_ratio: float | None = None, L_alpha: float = 1.0, L_k: int = 1,
@@ -446,7 +579,20 @@ def separable_quadratic(d: int = 100, L: str = "power_law", L_max: float = 1.0,
     References
     ----------
     .. [1] Y. Liu, R. Pan, T. Zhang. ICLR 2025.
+
+    Notes
+    -----
+    With generated vectors, ``d >`` :data:`problems.device_build.DIAGONAL_DEVICE_SETUP_MIN_D`
+    and set up for a torch run, :math:`L`, :math:`\sigma`, :math:`w^\star` and :math:`w_0`
+    are built with torch on the run's device (:mod:`problems.device_build`): same formulas
+    and laws, :math:`w_0` from the device generator.
     """
+    b = (diagonal_setup_backend(check_int("d", d))
+         if L_values is None and sigma_values is None else None)
+    if b is not None:
+        Lv, sv, w_star, w0 = _device_vectors(b.device, d, L, L_max, L_ratio, L_alpha, L_k, sigma,
+                                             sigma_max, sigma_ratio, sigma_alpha, sigma_k, init, D, seed)
+        return SeparableQuadratic.from_device_vectors(Lv, sv, w_star, w0, b)
     Lv, sv = _vectors(d, L, L_max, L_ratio, L_alpha, L_k, L_values, sigma, sigma_max,
                       sigma_ratio, sigma_alpha, sigma_k, sigma_values)
     w_star = np.zeros(Lv.size)

@@ -61,3 +61,30 @@ def make_spectrum(kind: str, d: int, kappa: float, L: float = 1.0) -> np.ndarray
     if kind not in SPECTRA:
         raise ValueError(f"unknown spectrum {kind!r}; available: {', '.join(SPECTRA)}")
     return SPECTRA[kind](d, kappa, L)
+
+
+def make_spectrum_torch(kind: str, d: int, kappa: float, L: float = 1.0, device="cpu"):
+    """:func:`make_spectrum` built with torch on ``device`` (float64): same formulas, no host array.
+
+    Used above :data:`problems.device_build.DIAGONAL_DEVICE_SETUP_MIN_D`; the values equal
+    the numpy ones up to rounding (``pow`` / ``log`` of the two libraries).
+    """
+    import torch
+
+    if kind not in SPECTRA:
+        raise ValueError(f"unknown spectrum {kind!r}; available: {', '.join(SPECTRA)}")
+    d, kappa, L = _check(d, kappa, L)
+    f64 = torch.float64
+    if d == 1:
+        return torch.full((1,), L, dtype=f64, device=device)
+    if kind == "power_law":
+        p = np.log(kappa) / np.log(d)
+        ev = torch.arange(1, d + 1, dtype=f64, device=device).pow_(-p).mul_(L)
+    elif kind == "log_uniform":
+        ev = torch.arange(d, dtype=f64, device=device).mul_(-np.log(kappa) / (d - 1)).exp_().mul_(L)
+    else:  # two_clusters, frac_large = 0.5
+        n_large = min(d - 1, max(1, int(np.ceil(0.5 * d))))
+        ev = torch.full((d,), L / kappa, dtype=f64, device=device)
+        ev[:n_large] = L
+    ev[-1] = L / kappa
+    return ev

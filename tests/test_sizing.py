@@ -127,3 +127,79 @@ def test_matrix_quadratic_setup_follows_the_construction_used():
     assert estimate(cfg(s, s, "torch", "cuda")).setup_seconds == pytest.approx(6.0 * s**3 / sizing.SETUP_FLOP_RATE)
     above = estimate(cfg(s, s + 1))  # one side above the threshold is enough
     assert above.setup_seconds == pytest.approx(4.0 / 3.0 * (2 * s**3 + (s + 1) ** 3) / sizing.SETUP_FLOP_RATE)
+
+
+# -- data built on the device vs on the host ------------------------------------------------------
+def fake_memory(host, device):
+    """``available_memory`` with ``host`` bytes on the CPU and ``device`` bytes free on CUDA."""
+    return lambda dev="cpu": ((device, f"free on {dev}") if str(dev).startswith("cuda")
+                              else (host, "host test limit"))
+
+
+def preset_cfg(name, device="cuda", scale=1.0):
+    from theory_lab.large import PRESETS
+
+    return PRESETS[name].scaled(scale, "torch", device, "float32", "device")
+
+
+@pytest.mark.parametrize("name", ["shb_quadratic_1e8", "adagrad_separable_1e8", "asgo_matrix_8192"])
+def test_device_built_data_counts_against_the_device_not_the_host(name, monkeypatch):
+    est = estimate(preset_cfg(name))
+    assert est.data_bytes > 1e9 and est.device_data_bytes == est.data_bytes and est.host_data_bytes == 0
+    assert "built on cuda" in est.detail
+    # a small host (1 GB) does not refuse a run whose data is built on the device ...
+    monkeypatch.setattr(sizing, "available_memory", fake_memory(1e9, 100e9))
+    check(preset_cfg(name))
+    # ... and the device must hold run state plus that data (state alone would fit here)
+    monkeypatch.setattr(sizing, "available_memory", fake_memory(100e9, est.state_bytes + 0.5 * est.data_bytes))
+    with pytest.raises(TooLarge, match=r"built on cuda.*free on cuda"):
+        check(preset_cfg(name))
+
+
+def test_diagonal_data_is_counted_where_it_is_built():
+    from problems.device_build import DIAGONAL_DEVICE_SETUP_MIN_D as N
+
+    d = 10**8
+    shb = estimate(preset_cfg("shb_quadratic_1e8"))
+    assert shb.device_data_bytes == (3 * 8 + 4 * 4) * d  # float64 w*, w0, lambda + 4 float32 copies
+    ada = estimate(preset_cfg("adagrad_separable_1e8"))
+    assert ada.device_data_bytes == (4 * 8 + 4 * 4) * d
+    cpu = estimate(preset_cfg("shb_quadratic_1e8", device="cpu"))  # torch-CPU: one memory
+    assert cpu.device_data_bytes == 0 and cpu.data_bytes == shb.data_bytes
+    at = estimate(preset_cfg("shb_quadratic_1e8").with_path("problem.d", N))  # at the threshold: host
+    assert at.device_data_bytes == 0
+    np_run = preset_cfg("adagrad_separable_1e8").replace(backend="numpy", device="cpu", dtype="float64")
+    assert estimate(np_run).device_data_bytes == 0 and estimate(np_run).data_bytes == 8 * d  # unchanged
+    explicit = preset_cfg("adagrad_separable_1e8").with_path("problem.sigma_values", [1.0])
+    assert estimate(explicit).device_data_bytes == 0  # explicit vectors: host construction
+
+
+def test_host_built_data_of_a_cuda_run_is_compared_with_the_host(monkeypatch):
+    noisy = preset_cfg("asgo_matrix_8192").with_path("problem.sigma", 0.1)  # noise: host ortho_group
+    est = estimate(noisy)
+    assert est.device_data_bytes == 0 and est.host_data_bytes == est.data_bytes > 1e9
+    monkeypatch.setattr(sizing, "available_memory", fake_memory(1e9, 100e9))
+    with pytest.raises(TooLarge, match=r"problem data needs ~3.22 GB on the host, more than the 1 GB host test limit"):
+        check(noisy, allow_large=False)
+    monkeypatch.setattr(sizing, "available_memory", fake_memory(100e9, est.state_bytes + 1e6))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SlowSetupWarning)
+        check(noisy)  # the device holds the state; the host holds the data
+
+
+def test_cuda_free_memory_comes_from_mem_get_info(monkeypatch):
+    torch = pytest.importorskip("torch")
+    calls = []
+
+    def mem_get_info(device=None):
+        calls.append(device)
+        return (5e9, 141e9)
+
+    monkeypatch.setattr(torch.cuda, "mem_get_info", mem_get_info)
+    assert sizing.available_memory("cuda") == (5e9, "free on cuda")
+    assert calls and str(calls[0]) == "cuda"
+    # 2 GB state + 4 GB device-built data > 5 GB free: refused, naming the device's free memory
+    with pytest.raises(TooLarge, match=r"run needs ~6 GB .* more than the 5 GB free on cuda"):
+        check(preset_cfg("shb_quadratic_1e8"))
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None: (7e9, 141e9))
+    check(preset_cfg("shb_quadratic_1e8"))  # fits; the host is not asked for the device-built 4 GB

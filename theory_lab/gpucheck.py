@@ -6,7 +6,10 @@ One command, about five minutes on one GPU, printing one table:
    each problem family on the device vs numpy on the CPU, float64, host noise: the recorded
    suboptimality must agree to 1e-10 (relative);
 2. **large presets** (:mod:`theory_lab.large`): every preset's set-up time (target <= 15 s)
-   and steps/s;
+   and steps/s, and the measured float64 QR rate of the set-up (:func:`problems.matrix.haar_orthogonal`
+   at 8192 per side) next to the rate :mod:`theory_lab.sizing` assumes for it
+   (``DEVICE_SETUP_FLOP_RATE`` on CUDA, ``SETUP_FLOP_RATE`` otherwise), so that a GPU session
+   can replace the assumption by the measurement;
 3. **roofline ratios**: the diagonal full loop (SHB, float32, device noise) in GB/s against a
    device copy (target >= 0.7); an ASGO / Shampoo / Muon step against ``torch.matmul``
    FLOP/s at the same side (reported as the FLOP rate of one ``m x m @ m x n`` product per
@@ -88,7 +91,36 @@ def check_presets(device: str, scale: float) -> list[dict]:
         rows.append({"section": "presets", "name": name, "value": line["setup_seconds"], "unit": "s set-up",
                      "target": "<= 15", "ok": bool(line["setup_seconds"] <= 15.0),
                      "info": f"{line['steps_per_second']:.1f} steps/s"})
+    rows.append(check_setup_rate(device, scale))
     return rows
+
+
+def check_setup_rate(device: str, scale: float) -> dict:
+    """Measured FLOP/s of the matrix set-up's QR (one Haar factor, float64) vs the size guard's assumed rate.
+
+    Flops counted as the size guard counts them, ``QR_FLOPS_PER_K3 * k^3`` per k x k factor;
+    ``k = 8192 * sqrt(scale)`` (the presets' side), at least 512.  ``ok``: measured >= assumed
+    (else the guard under-states the set-up time and the constant should be lowered).
+    """
+    import torch
+
+    from problems.matrix import haar_orthogonal
+
+    from .sizing import DEVICE_SETUP_FLOP_RATE, QR_FLOPS_PER_K3, SETUP_FLOP_RATE
+
+    k = max(512, int(8192 * scale**0.5))
+    g = torch.Generator(device=device)
+    g.manual_seed(0)
+    secs = _timed(torch, device, lambda: haar_orthogonal(k, g, device, torch.float64), repeats=2)
+    rate = QR_FLOPS_PER_K3 * k**3 / secs
+    on_cuda = str(device).startswith("cuda")
+    assumed, const = ((DEVICE_SETUP_FLOP_RATE, "DEVICE_SETUP_FLOP_RATE") if on_cuda
+                      else (SETUP_FLOP_RATE, "SETUP_FLOP_RATE"))
+    return {"section": "presets", "name": f"device QR {k}^2 f64 (set-up rate)", "value": rate,
+            "unit": "FLOP/s", "target": f">= {assumed:.0e}", "ok": bool(rate >= assumed),
+            "info": f"assumed sizing.{const} = {assumed:.3g} FLOP/s; measured {rate:.3g} "
+                    f"({rate / assumed:.3g}x assumed, {secs:.3g} s per factor)",
+            "measured_rate": rate, "assumed_rate": assumed}
 
 
 def _sync(torch, device):

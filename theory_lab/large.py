@@ -11,6 +11,16 @@ traffic of one step against the preset's byte count.
 quick try on a CPU: ``python -m theory_lab.large --device cpu --scale 1e-4``.  Without
 CUDA, asking for ``--device cuda`` (the default) is a clear error naming the devices
 there are.
+
+Set-up (target <= 15 s per preset on one GPU, reported as ``setup_seconds``: the run's
+wall time minus its step loop): the problem data of every preset is built on the run's
+device, so nothing of size d is built on the host and copied over.  The 8192 x 8192 matrix
+presets build their Haar factors by torch QR on the device (above
+:data:`problems.matrix.DEVICE_SETUP_MIN_SIDE` = 1024 per side); the d = 10^8 diagonal
+presets build spectrum / smoothness vector, noise scales, w* and w0 with torch on the device
+(above :data:`problems.device_build.DIAGONAL_DEVICE_SETUP_MIN_D` = 10^7, strict: at
+``--scale 0.1`` and below they take the host numpy construction, identical to small runs).
+The size guard (:mod:`theory_lab.sizing`) counts that data against the device's free memory.
 """
 
 from __future__ import annotations

@@ -37,11 +37,23 @@ builds its three orthogonal factors by QR of a Gaussian on the run's device inst
 loaded 2-core machine).  The estimate is a lower bound on a run's needs,
 meant to stop the hopeless (d = 1e11) before a raw ``MemoryError``, not to budget exactly.
 
+*Where the data is built* (:attr:`Estimate.device_data_bytes`): a torch run on CUDA builds
+some problems' data on the device, not on the host: ``matrix_quadratic`` above
+:data:`problems.matrix.DEVICE_SETUP_MIN_SIDE` (:func:`matrix_setup_on_device`), and the
+diagonal ``quadratic`` / ``separable_quadratic`` above
+:data:`problems.device_build.DIAGONAL_DEVICE_SETUP_MIN_D`
+(:func:`problems.device_build.diagonal_setup_on_device`; their float64 masters, 3 or 4
+vectors of ``8 d`` bytes, plus the four run-dtype copies the step reads).  That part counts
+against the device's memory, the rest of the data against the host's.  On the CPU (numpy or
+torch-CPU) host and device are one memory and everything counts against it.
+
 Available memory (:func:`available_memory`): the least of the host's available memory
 (psutil, else ``/proc/meminfo`` ``MemAvailable``, else ``os.sysconf``), the cgroup
 limit left (``/sys/fs/cgroup/memory.max`` - ``memory.current``) and the address-space
-limit left (``RLIMIT_AS``); on a CUDA device the run state is compared with the device's
-free memory (``torch.cuda.mem_get_info``) instead.
+limit left (``RLIMIT_AS``); on a CUDA device the device's free memory
+(``torch.cuda.mem_get_info``).  :func:`check` on CUDA compares run state plus device-built
+data with the device's free memory and host-built data with the host's available memory
+(copies of host-built data on the device are not counted: a lower bound).
 """
 
 from __future__ import annotations
@@ -59,6 +71,8 @@ MAX_SETUP_S = 3600.0
 SETUP_FLOP_RATE = 1e9
 #: Set-up rate of a QR on a CUDA device (float64), flops per second.  Assumed, not measured:
 #: cuSOLVER's float64 QR on a data-centre GPU runs at several TFLOP/s, so this is conservative.
+#: ``make gpu-check`` prints the measured rate next to this one (row "device QR ... set-up
+#: rate"); replace it with the measurement once a GPU has run it.
 DEVICE_SETUP_FLOP_RATE = 1e12
 #: Flops of the QR of a k x k Gaussian, per k^3 (Householder, ``geqrf``).
 QR_FLOPS_PER_K3 = 4.0 / 3.0
@@ -86,17 +100,26 @@ class SlowSetupWarning(UserWarning):
 
 @dataclass
 class Estimate:
-    """Estimated needs of one run.  ``detail`` / ``setup_detail`` say how they were computed."""
+    """Estimated needs of one run.  ``detail`` / ``setup_detail`` say how they were computed.
+
+    ``data_bytes`` is all the problem data; ``device_data_bytes`` the part of it built on
+    the run's CUDA device (0 on the CPU and for host-built data); ``host_data_bytes`` the rest.
+    """
 
     state_bytes: float
     data_bytes: float
     setup_seconds: float
     detail: str
     setup_detail: str = ""
+    device_data_bytes: float = 0.0
 
     @property
     def bytes(self) -> float:
         return self.state_bytes + self.data_bytes
+
+    @property
+    def host_data_bytes(self) -> float:
+        return self.data_bytes - self.device_data_bytes
 
 
 def _fmt_bytes(n: float) -> str:
@@ -222,8 +245,19 @@ def estimate(config) -> Estimate | None:
     data_fn, flops_fn = BUILTIN.get(name, (None, None))
     hook_mem = getattr(factory, "memory_estimate", None)
     hook_flops = getattr(factory, "setup_flops", None)
-    data = _num(hook_mem(**p)) if callable(hook_mem) else (data_fn(p) if data_fn else 8.0 * d)
+    from problems.device_build import DEVICE_BUILT_DIAGONAL, diagonal_setup_on_device
+
+    size = ITEMSIZE.get(config.dtype, 8)
+    diag_dev = not callable(hook_mem) and diagonal_setup_on_device(name, p, config.backend)
+    if diag_dev:  # float64 masters + the four run-dtype copies, built where the run is
+        data = (8.0 * DEVICE_BUILT_DIAGONAL[name] + 4.0 * size) * _num(p["d"])
+    else:
+        data = _num(hook_mem(**p)) if callable(hook_mem) else (data_fn(p) if data_fn else 8.0 * d)
     flops = _num(hook_flops(**p)) if callable(hook_flops) else (flops_fn(p) if flops_fn else 0.0)
+    on_cuda = config.backend == "torch" and str(config.device).startswith("cuda")
+    built_on_device = diag_dev or (name == "matrix_quadratic" and not callable(hook_mem)
+                                   and config.backend == "torch" and matrix_setup_on_device(p))
+    device_data = data if (on_cuda and built_on_device) else 0.0
 
     oname = config.optimizer.get("name")
     from . import optimizers
@@ -232,21 +266,21 @@ def estimate(config) -> Estimate | None:
     k = getattr(ofactory, "state_arrays", None) if ofactory is not None else None
     k = int(k) if isinstance(k, int) else STATE_ARRAYS.get(oname, DEFAULT_STATE_ARRAYS)
     S = len(config.seeds)
-    size = ITEMSIZE.get(config.dtype, 8)
     arrays = k + WORK_ARRAYS
     state = S * d * arrays * size
     detail = f"{S} seeds x d={_fmt_num(d)} x {arrays} arrays x {size} B"
     if data >= 0.01 * state and data > 1e6:
         detail += f" + problem data {_fmt_bytes(data)}"
+        if device_data:
+            detail += f" built on {config.device}"
     rate, where = SETUP_FLOP_RATE, ""
     if name == "matrix_quadratic" and not callable(hook_flops) and matrix_setup_on_device(p):
-        on_gpu = config.backend == "torch" and str(config.device).startswith("cuda")
-        rate = DEVICE_SETUP_FLOP_RATE if on_gpu else SETUP_FLOP_RATE
-        where = f" (QR on {config.device if on_gpu else 'the host'})"
+        rate = DEVICE_SETUP_FLOP_RATE if on_cuda else SETUP_FLOP_RATE
+        where = f" (QR on {config.device if on_cuda else 'the host'})"
     secs = flops / rate
     setup = (f"{name} set-up: O(d^3) with d={_fmt_num(p.get('d', p.get('m', d)))}, "
              f"~{flops:.2g} flops{where}" if flops else "")
-    return Estimate(state, data, secs, detail, setup)
+    return Estimate(state, data, secs, detail, setup, device_data)
 
 
 def _meminfo_available() -> tuple[float, str] | None:
@@ -326,7 +360,8 @@ def check(config, allow_large: bool = False) -> Estimate | None:
     TooLarge
         Estimated memory above :func:`available_memory`, or set-up above
         :data:`MAX_SETUP_S`, unless ``allow_large``.  One line naming the estimate, the
-        limit and the override.
+        limit and the override.  On CUDA two comparisons: run state plus device-built data
+        with the device's free memory, host-built data with the host's available memory.
     """
     est = estimate(config)
     if est is None:
@@ -334,15 +369,15 @@ def check(config, allow_large: bool = False) -> Estimate | None:
     override = "pass allow_large=True / --allow-large to try anyway"
     if not allow_large:
         on_device = str(config.device).startswith("cuda")
-        need = est.state_bytes if on_device else est.bytes
+        need = est.state_bytes + est.device_data_bytes if on_device else est.bytes
         avail, source = available_memory(config.device)
         if need > avail:
             raise TooLarge(f"run needs ~{_fmt_bytes(need)} ({est.detail}), more than the "
                            f"{_fmt_bytes(max(avail, 0))} {source}; {override}")
-        if on_device:  # problem data is built on the host first
+        if on_device and est.host_data_bytes > 0:  # data built on the host, then copied
             avail, source = available_memory("cpu")
-            if est.data_bytes > avail:
-                raise TooLarge(f"problem data needs ~{_fmt_bytes(est.data_bytes)} on the host, "
+            if est.host_data_bytes > avail:
+                raise TooLarge(f"problem data needs ~{_fmt_bytes(est.host_data_bytes)} on the host, "
                                f"more than the {_fmt_bytes(max(avail, 0))} {source}; {override}")
         if est.setup_seconds > MAX_SETUP_S:
             raise TooLarge(f"{est.setup_detail}: set-up would take ~{_fmt_time(est.setup_seconds)} "
