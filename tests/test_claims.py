@@ -207,3 +207,15 @@ def test_verify_command_writes_the_report(tmp_path, monkeypatch, capsys):
     assert "no claims for paper 'nope'" in capsys.readouterr().err
     assert cli.main(["verify", "--scale", "huge"]) == 2
     assert report.predicted_text(fakes["fake.bound"]).startswith("≤ bound")
+
+
+def test_worst_over_curve_picks_the_largest_ratio_and_rejects_divergence():
+    import numpy as np
+
+    from theory_lab.claims import Claim, worst_over_curve
+
+    m = worst_over_curve([1.0, 3.0, 2.0], [10.0, 10.0, 4.0], [1, 2, 3])
+    assert (m.value, m.bound, m.details["at"]) == (2.0, 4.0, 3) and m.tightness == 0.5
+    up = Claim("x.y", "x", "s", "[R] r", "upper", 1.0, 0.0, lambda s, v: None)
+    diverged = worst_over_curve([1.0, np.nan, np.inf], [10.0, 10.0, 10.0], [1, 2, 3])
+    assert diverged.value == np.inf and rejects(up, diverged)

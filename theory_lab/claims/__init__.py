@@ -30,6 +30,7 @@ from .base import (
     requirement_reason,
     slope_measurement,
     variant_key,
+    worst_over_curve,
     worst_ratio_measurement,
 )
 
@@ -45,4 +46,4 @@ def load_all() -> dict[str, Claim]:
 __all__ = ["KINDS", "SCALES", "STATUSES", "Claim", "Disagreement", "Measurement", "Mutant",
            "Verdict", "check", "load_all", "measure", "missing_requirements", "register",
            "registered", "rejects", "requirement_reason",
-           "slope_measurement", "variant_key", "worst_ratio_measurement"]
+           "slope_measurement", "variant_key", "worst_over_curve", "worst_ratio_measurement"]

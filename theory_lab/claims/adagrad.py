@@ -64,7 +64,15 @@ import math
 
 import numpy as np
 
-from .base import Claim, Disagreement, Measurement, Mutant, register, slope_measurement
+from .base import (
+    Claim,
+    Disagreement,
+    Measurement,
+    Mutant,
+    register,
+    slope_measurement,
+    worst_over_curve,
+)
 
 PAPER = "adagrad"
 FIGURE_STORE = "results/cache/adagrad"
@@ -228,15 +236,6 @@ def _bound_measure(method: str):
     return measure
 
 
-def _worst_over_t(avg, bound, t, **details) -> Measurement:
-    """The checkpoint where measured/bound is largest, as an ``upper`` :class:`Measurement`."""
-    ratio = avg / bound
-    i = int(np.argmax(ratio))
-    return Measurement(float(avg[i]), bound=float(bound[i]),
-                       details={"t": int(t[i]), "final_ratio": float(ratio[-1]),
-                                "final": float(avg[-1]), **details})
-
-
 def _against_true_bound(method: str, base: dict, T: int, res, **details) -> Measurement:
     """Seed-mean running average of ``res`` against the [R] bound of the method as stated
     (``base``, at its step): a mutant is judged by the true method's bound."""
@@ -245,9 +244,9 @@ def _against_true_bound(method: str, base: dict, T: int, res, **details) -> Meas
     from theory_lab.runner import build
 
     prob, opt = build(RunConfig(problem=quad(), optimizer=base, batch_size=1, **all_steps(T)))
-    avg = np.nan_to_num(running_average(res).mean(axis=0), nan=math.inf)
+    avg = running_average(res).mean(axis=0)
     t = np.arange(1, avg.size + 1)
-    return _worst_over_t(avg, bound_curve(method, prob.constants(), step_size(opt), t, 1), t,
+    return worst_over_curve(avg, bound_curve(method, prob.constants(), step_size(opt), t, 1), t,
                          **details)
 
 
@@ -431,7 +430,7 @@ def _nonconvex_bound(method: str):
         data = _nonconvex(scale)[method]
         avg = _nonconvex_avg(scale, method, variant)
         bound = data["bound"]  # the true method's bound, at its tuned step
-        return _worst_over_t(avg, bound, np.asarray(data["t"]), lr=data["lr"])
+        return worst_over_curve(avg, bound, data["t"], lr=data["lr"])
 
     return measure
 

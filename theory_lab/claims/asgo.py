@@ -85,7 +85,7 @@ import math
 import numpy as np
 
 from ..theory.asgo_bounds import advantage_slope_tolerance
-from .base import Claim, Disagreement, Measurement, Mutant, register
+from .base import Claim, Disagreement, Measurement, Mutant, register, worst_over_curve
 
 PAPER = "asgo"
 
@@ -231,15 +231,10 @@ def _running_average_measure(method: str):
         over = {"asgo_kw": kw} if method == "ASGO" else {"sgd_kw": kw}
         rb = running_average_bounds(sc["T"], sc["seeds"], store=_curve_store(scale), **over)
         key = "asgo" if method == "ASGO" else "sgd"
-        avg = np.nan_to_num(rb[key], nan=math.inf)
         bound = rb[f"{key}_bound"]
-        ratio = avg / bound
-        i = int(np.argmax(ratio))
-        return Measurement(float(avg[i]), bound=float(bound[i]),
-                           details={"t": int(rb["t"][i]), "final": float(avg[-1]),
-                                    "final_bound": float(bound[-1]),
-                                    "final_ratio": float(ratio[-1]), "D_traj": rb["D_traj"],
-                                    "derived_floor_at_T": _sgd_noise_floor(c, sc["T"])})
+        return worst_over_curve(rb[key], bound, rb["t"], final_bound=float(bound[-1]),
+                                D_traj=rb["D_traj"],
+                                derived_floor_at_T=_sgd_noise_floor(c, sc["T"]))
 
     return measure
 

@@ -304,3 +304,20 @@ def slope_measurement(x, y, **details) -> Measurement:
         return Measurement(math.nan, details={**details, "error": str(exc)})
     return Measurement(float(fit.slope), (float(fit.ci_low), float(fit.ci_high)),
                        details={"x": [float(v) for v in x], **details})
+
+
+def worst_over_curve(values, bound, at, **details) -> Measurement:
+    """An ``upper`` :class:`Measurement` at the point of a curve where measured/bound is largest.
+
+    ``values`` and ``bound`` are curves over the points ``at`` (steps, rounds, ...); a
+    non-finite value (a diverged run) counts as ``inf``, which every ``upper`` check rejects.
+    ``details`` gets the point (``at``), the final value and the final ratio.
+    """
+    values = np.nan_to_num(np.asarray(values, dtype=float), nan=math.inf)
+    bound = np.asarray(bound, dtype=float)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        ratio = values / bound
+    i = int(np.argmax(np.nan_to_num(ratio, nan=math.inf)))
+    return Measurement(float(values[i]), bound=float(bound[i]),
+                       details={"at": np.asarray(at)[i].item(), "final": float(values[-1]),
+                                "final_ratio": float(ratio[-1]), **details})

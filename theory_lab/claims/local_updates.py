@@ -42,7 +42,7 @@ import math
 
 import numpy as np
 
-from .base import Claim, Measurement, Mutant, register, worst_ratio_measurement
+from .base import Claim, Measurement, Mutant, register, worst_over_curve, worst_ratio_measurement
 
 PAPER = "diloco"
 DILOCO_OUTER = {"outer_lr": 0.7, "momentum": 0.9}
@@ -175,12 +175,7 @@ def _bound(scale: str, variant: dict) -> Measurement:
     c = p.constants()
     out = run_local(p, _method("local_sgd", H, eta, variant, p.n_workers), R, seeds=seeds, n_checkpoints=10)
     bound = local_sgd_bound(c, H, eta, out["steps"])
-    mean = out["suboptimality"].mean(axis=0)
-    if not np.all(np.isfinite(mean)):
-        return Measurement(math.inf, bound=float(bound[-1]), details={"diverged": True})
-    i = int(np.argmax(mean / bound))
-    return Measurement(float(mean[i]), bound=float(bound[i]),
-                       details={"round": int(out["steps"][i]), "ratios": (mean / bound).tolist()})
+    return worst_over_curve(out["suboptimality"].mean(axis=0), bound, out["steps"])
 
 
 register(Claim(

@@ -50,7 +50,15 @@ import math
 
 import numpy as np
 
-from .base import Claim, Measurement, Mutant, register, slope_measurement, variant_key
+from .base import (
+    Claim,
+    Measurement,
+    Mutant,
+    register,
+    slope_measurement,
+    variant_key,
+    worst_over_curve,
+)
 
 PAPER = "shb"
 FIGURE_STORE = "results/cache/shb"
@@ -398,14 +406,8 @@ def _exact_risk(scale: str, variant: dict) -> Measurement:
 
 def _curves_bound(scale: str, variant: dict) -> Measurement:
     c = _curves(scale, variant_key(variant))
-    ratio = c["mean"][1:] / c["bound"][1:]
-    if not np.all(np.isfinite(ratio)):
-        return Measurement(math.nan, bound=1.0, details={"seeds": c["seeds"]})
-    k = 1 + int(np.argmax(ratio))
-    return Measurement(float(c["mean"][k]), bound=float(c["bound"][k]),
-                       details={"step": int(c["steps"][k]), "exact": float(c["exact"][k]),
-                                "final_mean": float(c["mean"][-1]),
-                                "final_bound": float(c["bound"][-1]), "seeds": c["seeds"]})
+    return worst_over_curve(c["mean"][1:], c["bound"][1:], c["steps"][1:],
+                            final_bound=float(c["bound"][-1]), seeds=c["seeds"])
 
 
 _CURVES_MUTANTS = (
