@@ -240,6 +240,12 @@ def measure_fastmix_bound(scale: str, variant: dict) -> Measurement:
                        details={"argmax_R": r_max, "ratio_at_last_R": float(ratio[-1]), "gap": float(mix.gap)})
 
 
+# Weak point (measured 2026-12-01): with K from fastmix_rounds the iteration count is 151 on
+# every topology whatever the mixing does with those K rounds -- plain gossip given FastMix's K
+# (fastmix_lambda2 = 0) measures the same -0.525 -- so this claim checks the round rule, not
+# FastMix's contraction (decentralized.fastmix_bound and decentralized.gossip_rate do).  The
+# least K keeping 151 iterations (+10%) per topology gave FastMix -0.51 [-0.71, -0.32] and plain
+# gossip -0.71 [-1.25, -0.17]: K_min = 2..10 (40 on the star) is too quantized to discriminate.
 COMM_VS_GAP = register(Claim(
     id="decentralized.comm_vs_gap", paper=PAPER,
     statement="[V] with FastMix multi-consensus, the communication rounds to epsilon scale like 1/sqrt(gamma) "
