@@ -317,11 +317,22 @@ def measure_gap(store=STORE, n_jobs=1, **kw):
     return out
 
 
+def least_rounds_vs_gap(scale: str = "figure") -> dict:
+    """The claim ``decentralized.comm_vs_gap``'s measurement for FastMix and for its
+    plain-gossip mutant: least rounds per mixing K_min vs the gap (64 agents, sparse graphs)."""
+    from theory_lab.claims import load_all, measure
+
+    claim = load_all()["decentralized.comm_vs_gap"]
+    gossip = next(m for m in claim.mutants if m.name == "plain_gossip")
+    return {name: measure(claim, scale, variant)
+            for name, variant in (("FastMix", {}), ("plain gossip", gossip.variant))}
+
+
 def fig_gap(store=STORE, n_jobs=1, quick=False):
     from theory_lab.plotting import new_figure, save_figure
 
     out = measure_gap(store, n_jobs)
-    fig, ax = new_figure(logx=True, panel_size=(5.0, 3.6))
+    fig, (ax, ax2) = new_figure(2, logx=True, panel_size=(5.0, 3.6))
     for name, o in out.items():
         label, color = METHOD_STYLE[name]
         med = np.median(o["comm"], axis=1)
@@ -333,8 +344,27 @@ def fig_gap(store=STORE, n_jobs=1, quick=False):
         ax.plot(g, c0 / np.sqrt(g), "--", color=color, lw=1.2)
     ax.set_xlabel(r"spectral gap $\gamma = 1 - \lambda_2(W)$")
     ax.set_ylabel(r"communication rounds to $\epsilon$")
-    ax.set_title(r"topologies (m = 16), dashed: $\propto 1/\sqrt{\gamma}$")
+    ax.set_title(r"K from the bound's rule (m = 16), dashed: $\propto 1/\sqrt{\gamma}$", fontsize=9)
     ax.legend(fontsize=7)
+    # right: the claim's measurement, the least K per mixing that keeps the iterations
+    kmin = least_rounds_vs_gap("test" if quick else "figure")
+    for (name, m), color, power in zip(kmin.items(), ("tab:green", "tab:gray"), (0.5, 1.0), strict=True):
+        gaps, K = np.asarray(m.details["x"]), np.asarray(m.details["K_min"], dtype=float)
+        med = np.median(K, axis=1)
+        ci = f" [{m.ci[0]:.2f}, {m.ci[1]:.2f}]" if m.ci else ""
+        ax2.plot(gaps, med, "o", color=color, label=f"{name}: slope {m.value:.2f}{ci}")
+        g = np.geomspace(gaps.min(), gaps.max(), 20)
+        c0 = np.exp(np.mean(np.log(med * gaps ** power)))
+        ax2.plot(g, c0 / g ** power, "--", color=color, lw=1.2,
+                 label=rf"predicted $\propto \gamma^{{-{power:g}}}$")
+    ax2.set_xlabel(r"spectral gap $\gamma$")
+    ax2.set_ylabel(r"least rounds per mixing $K_{\min}$")
+    ax2.set_title("claim decentralized.comm_vs_gap (m = 64)", fontsize=9)
+    ax2.legend(fontsize=7)
+    from matplotlib.ticker import NullFormatter
+
+    for a in (ax, ax2):  # the minor labels of a short log axis overlap
+        a.xaxis.set_minor_formatter(NullFormatter())
     save_figure(fig, "decentralized_gap")
     return out
 
