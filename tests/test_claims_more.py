@@ -65,7 +65,12 @@ def test_riemannian_measurement_stays_on_the_sphere_and_the_euclidean_mutant_lea
 
     c = load_all()["zeroth_order.riemannian_rate"]
     assert np.allclose(measure(c, "test").details["norms"], 1.0, atol=1e-12)
-    assert min(measure(c, "test", {"euclidean": True}).details["norms"]) > 1.0 + 1e-3
+    norms = np.asarray(measure(c, "test", {"euclidean": True}).details["norms"])
+    # the unprojected step moves |x| by a random walk with an upward drift (eta^2 |g|^2): the
+    # seeds 0-3 of the former 4-seed measurement end above 1 + 1e-3 (unchanged check); over
+    # the 512 test seeds every one is off the sphere far beyond rounding (184 end below 1)
+    assert min(norms[:4]) > 1.0 + 1e-3
+    assert np.all(np.abs(norms - 1.0) > 1e-9)
 
 
 def test_fastmix_bound_mutants_leave_the_bound_only_at_large_rounds():

@@ -24,9 +24,14 @@ Claims
     :math:`\mu^2\operatorname{tr}H/2` is 1 (tolerance: 4 standard errors, bounded from the
     spectrum alone).
 ``zeroth_order.riemannian_rate``
-    ZO-RSGD on the sphere converges at the rate of ZO-SGD on the local quadratic model.  Its
-    window (5% of the log-rate) is empirical, **not derived from theory** (see the comment at
-    :data:`RIEMANN_LOG_TOL`).
+    ZO-RSGD on the sphere converges at the rate of Euclidean ZO-SGD on the local quadratic
+    model (tangent Hessian, :math:`d - 1` dims), both runs measured by the same statistic
+    (mean per-seed log-slope over the window where the median is in
+    :math:`[10^{-9}, 10^{-4}]`, an estimate of the Lyapunov exponent
+    :math:`\mathbb E\log(f_{t+1}/f_t)`); window: 4 standard errors of the difference (each
+    from its own seeds) plus a derived local-model term (:func:`measure_riemannian_rate`).
+    The :math:`\mathbb E f` rate of the exact recursion (:data:`RIEMANN_PREDICTED`) is
+    reported beside it; the Lyapunov rate is faster (Jensen).
 
 Mutants (plausible estimator bugs, :class:`BuggyZO`): Gaussian directions normalized to the
 unit sphere without the :math:`d` factor (mixing up the two estimators), the smoothing radius
@@ -424,8 +429,12 @@ register(Claim(
 # diag(1, 1 - gap, ..., 0) (problems.manifold.rayleigh, d = 10, gap 0.2), Gaussian tangent
 # directions, forward difference mu = 1e-6, step 1/(4(n+4)L) with n = d - 1 the manifold
 # dimension and L the largest tangent Hessian eigenvalue (figure zo_riemannian.png).
+# ``seeds``: the sphere run (the method under test); ``model_seeds``: the local model's run
+# (disjoint seed ids, so that the two estimates are independent).
 RIEMANN = {"d": 10, "gap": 0.2, "radius": 1e-6, "T_factor": 60,
-           "seeds": {"test": range(4), "figure": range(8)}, "window": (1e-4, 1e-9)}
+           "seeds": {"test": range(512), "figure": range(1024)},
+           "model_seeds": {"test": range(10_000, 10_256), "figure": range(10_000, 11_024)},
+           "window": (1e-4, 1e-9)}
 
 
 def _riemannian_setup():
@@ -438,79 +447,186 @@ def _riemannian_setup():
     return p, h, zb.zo_sgd_rate(h, 1 / (4 * (RIEMANN["d"] + 3) * h.max()), "gaussian")
 
 
-#: predicted per-step rate of E f: spectral radius of the exact second-moment recursion of
-#: ZO-SGD on the local quadratic model at x* (tangent Hessian 2(lambda_1 - lambda_i), d - 1 dims)
+#: per-step rate of E f: spectral radius of the exact second-moment recursion of ZO-SGD on
+#: the local quadratic model at x* (tangent Hessian 2(lambda_1 - lambda_i), d - 1 dims).
+#: Reported beside the claim's prediction, not compared with it: the claim's statistic (mean
+#: over seeds of per-seed fitted log-slopes) estimates the Lyapunov exponent E log(f'/f),
+#: which is more negative than log RIEMANN_PREDICTED (Jensen: E log <= log E), by a relative
+#: O(eta L) (the per-step multiplier 1 - X has X ~ 4 eta (a.u)^2/f of relative spread O(1)).
 RIEMANN_PREDICTED = _riemannian_setup()[2]
-#: Tolerance: 5% of the log-rate, |v - p| <= 0.05 |log p| (relative to p: below).
-#: NOT DERIVED FROM THEORY.  The 5% was taken over from tests/test_zeroth_order.py, which
-#: chose it after the rates had been measured, and the argument that used to stand here was
-#: written after seeing the data, so it does not count as a derivation.  A derivation would
-#: have to bound (i) the error of the local quadratic model over the fit window (the
-#: Riemannian iteration is only asymptotically the Euclidean ZO-SGD on the tangent Hessian:
-#: retraction and curvature terms of order |x - x*|^2, i.e. of order f - f* <= 1e-4 inside
-#: the window, change the per-step multiplier by an amount the local model does not give
-#: without the sphere's second-order retraction error, which we have not computed), and (ii)
-#: the fit's sampling error of a median of 4 seeds decaying at the Lyapunov exponent (E log,
-#: not log E), which needs the law of log f along the run, also not computed.  Until both
-#: are derived, the window stays at 5%, unchanged, and is reported as an empirical window
-#: (its mutant results in the README are measured against it, not tuned by it).
-RIEMANN_LOG_TOL = 0.05
-RIEMANN_TOL = RIEMANN_LOG_TOL * abs(math.log(RIEMANN_PREDICTED)) / RIEMANN_PREDICTED
+#: standard errors of the difference allowed (two-sided 6e-5 for a normal difference; each
+#: estimate is a mean of >= 256 iid per-seed slopes, a least-squares slope of a sum of ~1500
+#: log-multipliers each, so the CLT applies to the mean).  Seeds (RIEMANN): chosen for power
+#: only; the sphere's test seeds went 64 -> 256 -> 512 because the "euclidean ZO-SGD" mutant
+#: (per-seed sd 1e-3, 3x the true method's) went through at 64 and 256 seeds (v = 0.85, 0.97);
+#: the window rule (4 SE + RIEMANN_MODEL_TERM) was fixed before any sphere run, unchanged.
+RIEMANN_N_SE = 4.0
+#: relative bound on |s_sphere - s_model| / |s_model| from the local model's error over the fit
+#: window (derived in :func:`measure_riemannian_rate` before any run): 1e-3 (curvature and
+#: retraction terms at f <= 1e-4) + 1.3e-3 (a seed starting its window 10x above the median)
+#: + 2e-4 (transient of the pre-window nonlinear phase), rounded up.
+RIEMANN_MODEL_TERM = 3e-3
 
 
-def measure_riemannian_rate(scale: str, variant: dict) -> Measurement:
-    r"""Fitted per-step rate of :math:`f - f^\star` of ZO-RSGD (the lab's ``rsgd`` on the ``zo``
-    wrapper) over the window where the median is in [1e-9, 1e-4]; ``variant``: mutants
-    ``{"euclidean": true}`` (ZO-SGD in R^d: directions not tangent, no projection, no
-    retraction), ``{"lr_dim": "ambient"}`` (step 1/(4(d+4)L)), ``{"difference": "over_2mu"}``."""
-    from ..optimizers import make
+def _median_window_fit(zo, w0, lr, seeds, step):
+    r"""Run ``step`` on ``len(seeds)`` copies from ``w0`` for ``T_factor (d+3)/gap`` steps and fit
+    the per-seed log-slopes of :math:`f - f^\star` (every 10 steps) over the steps where the
+    median over seeds lies in ``RIEMANN["window"]``; returns ``(RateFit or None, details)``."""
     from ..random import SeedStreams
     from ..rates import fit_linear_rate
 
-    p, h, _ = _riemannian_setup()
-    d = RIEMANN["d"]
-    zo = ZerothOrderProblem(p, "gaussian", RIEMANN["radius"], 1, "forward")
-    if variant.get("euclidean"):
-        zo.manifold = None  # Gaussian directions in R^d, queries not retracted
-    lr = 1 / (4 * ((d + 4) if variant.get("lr_dim") == "ambient" else (d + 3)) * h.max())
-    opt = make("rsgd", lr=lr)
-    seeds = RIEMANN["seeds"][scale]
-    T = int(RIEMANN["T_factor"] * (d + 3) / RIEMANN["gap"])
-    w = np.broadcast_to(np.asarray(p.w0, float), (len(seeds), d)).copy()
-    state, streams = opt.init(w), SeedStreams(seeds)
+    T = int(RIEMANN["T_factor"] * (RIEMANN["d"] + 3) / RIEMANN["gap"])
+    w = np.broadcast_to(np.asarray(w0, float), (len(seeds), np.size(w0))).copy()
+    state, streams = {"w": w}, SeedStreams(seeds)
     steps, vals = [], []
     for t in range(T + 1):
         if t % 10 == 0:
             steps.append(t)
-            vals.append(np.asarray(p.value(state["w"])) - p.f_star)
+            vals.append(np.asarray(zo.value(state["w"])) - zo.f_star)
         if t == T:
             break
-        g = zo.stochastic_gradient(state["w"], 1, streams)
-        if variant.get("difference") == "over_2mu":
-            g = g / 2
-        state = {"w": state["w"] - lr * g} if variant.get("euclidean") else opt.step(state, g, t)
+        state = step(state, zo.stochastic_gradient(state["w"], 1, streams), t)
     steps, vals = np.asarray(steps), np.asarray(vals).T
     med = np.median(vals, axis=0)
     inside = (med <= RIEMANN["window"][0]) & (med >= RIEMANN["window"][1])
-    details = {"predicted": RIEMANN_PREDICTED, "final_median": float(med[-1]),
+    details = {"final_median": float(med[-1]), "seeds": len(seeds),
                "norms": [float(v) for v in np.linalg.norm(state["w"], axis=1)]}
     if not inside.any():
-        return Measurement(math.nan, details=details)
+        return None, details
     fit = fit_linear_rate(steps, vals, start=steps[inside].min(), stop=steps[inside].max())
-    return Measurement(float(fit.rate), (float(fit.ci_low), float(fit.ci_high)),
-                       details={**details, "log_rate_ratio": math.log(fit.rate) / math.log(RIEMANN_PREDICTED)})
+    return fit, {**details, "window_steps": [int(steps[inside].min()), int(steps[inside].max())]}
+
+
+@functools.cache
+def riemannian_model_fit(scale: str):
+    r"""The claim's prediction: the same statistic on the local model, with no sphere.
+
+    Euclidean ZO-SGD (same Gaussian forward-difference estimator, same radius, same step
+    :math:`1/(4(n+4)L)`) on the tangent quadratic :math:`\tfrac12 y^\top H y`,
+    :math:`H = \operatorname{diag}(2(\lambda_1 - \lambda_i))_{i \ge 2}` (dimension
+    :math:`n = d - 1`), started at the tangent coordinates of the sphere's :math:`w_0` (same
+    :math:`f_0`), ``RIEMANN["model_seeds"][scale]`` seeds, fitted by the same estimator (mean
+    of per-seed log-slopes over the steps where the median is in the same window).
+    Returns ``(RateFit, details)``."""
+    from problems.quadratic import Quadratic
+
+    p, h, _ = _riemannian_setup()
+    n = h.size
+    lr = 1 / (4 * (n + 4) * h.max())
+    zo = ZerothOrderProblem(Quadratic(h, np.zeros(n), p.initial_error_coordinates()), "gaussian",
+                            RIEMANN["radius"], 1, "forward")
+    return _median_window_fit(zo, zo.w0, lr, RIEMANN["model_seeds"][scale],
+                              lambda state, g, t: {"w": state["w"] - lr * g})
+
+
+def measure_riemannian_rate(scale: str, variant: dict) -> Measurement:
+    r"""ZO-RSGD's fitted rate against the local model's, in units of the derived window.
+
+    Statistic (both runs): :math:`\hat s`, the mean over seeds of the per-seed least-squares
+    slopes of :math:`\log(f_t - f^\star)` over the steps where the median over seeds of
+    :math:`f_t - f^\star` lies in :math:`[10^{-9}, 10^{-4}]`
+    (:func:`~theory_lab.rates.fit_linear_rate`); its standard error
+    :math:`\mathrm{SE} = \mathrm{sd}(\text{per-seed slopes})/\sqrt S` from the run's own seeds.
+    ``s_sphere`` is ZO-RSGD (the lab's ``rsgd`` on the ``zo`` wrapper,
+    ``RIEMANN["seeds"][scale]``); ``s_model`` is :func:`riemannian_model_fit` (no sphere, no
+    projection, no retraction).  Measured value
+
+    .. math:: v = \frac{\hat s_\text{sphere} - \hat s_\text{model}}{W}, \qquad
+              W = 4\sqrt{\mathrm{SE}_\text{sphere}^2 + \mathrm{SE}_\text{model}^2}
+                  + \epsilon\,\lvert\hat s_\text{model}\rvert ,
+
+    checked against 0 with absolute tolerance 1 (:data:`RIEMANN_N_SE` = 4,
+    :data:`RIEMANN_MODEL_TERM` :math:`\epsilon = 3\cdot 10^{-3}`; both fixed before any run).
+
+    Why they agree, and the model term :math:`\epsilon` (derived before running).  Write
+    :math:`x = (x_1, y)` in the eigenbasis, :math:`D = \operatorname{diag}(\lambda_1 -
+    \lambda_i)_{i\ge2}` (:math:`\delta = 0.2 \le D \le 1`), :math:`\phi = f - f^\star`.  On the
+    sphere :math:`\phi = y^\top D y` *exactly*, the local model's :math:`\tfrac12 y^\top H y`.
+    The tangent direction is :math:`v = u - c x`, :math:`c = x^\top u = x_1 u_1 + y^\top u_y`,
+    whose :math:`y`-part :math:`v_y = u_y - c y` is the model's :math:`N(0, I_n)` direction
+    :math:`u_y` plus :math:`O(\lvert y\rvert)`; with :math:`a = Dy`, the difference is
+    :math:`s = 2 a^\top v_y + \mu v_y^\top D v_y` (exact up to :math:`\mu^2\lvert v\rvert^2 \sim
+    10^{-11}`), and the step is :math:`y' = (y - \eta s v_y)/N`, :math:`N^2 = 1 + \eta^2 s^2
+    \lvert v\rvert^2`, against the model's :math:`y' = y - \eta s u_y`.  Then
+    :math:`\phi'/\phi = 1 - X`, :math:`X = 4\eta (a^\top v_y)^2 (1 - \eta v_y^\top D v_y)/\phi`
+    (times :math:`N^{-2}`).  The terms odd in :math:`u_1` (independent of the rest) drop out
+    of :math:`\mathbb E`; what remains, per step, relative to :math:`\phi`:
+    :math:`+4\eta\phi` (from :math:`\mathbb E[-2(a^\top u)c\phi + c^2\phi^2]`,
+    :math:`\mathbb E c^2 = 1`), :math:`\le 4\eta^2\phi(\operatorname{tr}D + 5)` (the
+    :math:`\eta^2` term), :math:`\le 4\eta^2(n+2)\phi` (the normalization :math:`N`) and, for
+    :math:`\mathbb E\log`, :math:`\le 32\eta^2\phi` (second order of :math:`\log(1 - X)`); with
+    :math:`\eta = 1/104`, :math:`\operatorname{tr}D = 5.4`, :math:`n = 9`: :math:`\le 5.2\,\eta\phi`
+    per step, against the per-step decrease :math:`\lvert s\rvert \ge 1 - \rho_{\mathbb E f}
+    = 0.00765`: a relative :math:`\le 6.5\,\phi \le 2\phi/\delta`.  The least-squares slope of
+    a seed is a weighted mean of its per-step log-multipliers with weights
+    :math:`6k(m-k)/m^3 \le 1.5/m` over its :math:`m` window steps, so (i) a seed at the
+    median's level (:math:`\phi \le 10^{-4}`) is biased by :math:`\le 2\cdot10^{-4}/\delta =
+    10^{-3}` relative, and (ii) a seed entering the window at :math:`\phi_0` (above the
+    median's ceiling) by :math:`\le 1.5\cdot 6.5\,\phi_0/\log(\phi_0/10^{-9}) = 7\cdot10^{-4}`
+    for :math:`\phi_0 = 10^{-3}` (budgeted :math:`1.3\cdot10^{-3}`).  (iii) The pre-window nonlinear phase changes the mode
+    weights at the window's start: the relative per-step error summed over it is
+    :math:`\le 5.2\eta\sum_t\phi_t \le 5.2\eta\phi_0/0.00765 \approx 2.8` (:math:`\phi_0 = 0.43`),
+    a factor :math:`\le e^{2.8} \approx 16` on the second mode's weight, whose effect on the
+    fitted slope of :math:`\mathbb E f` from :math:`w_0` is :math:`1.4\cdot10^{-5}` (exact
+    recursion, :func:`~theory_lab.theory.zeroth_order_bounds.zo_sgd_expected_risk`):
+    :math:`\le 2.3\cdot 10^{-4}`.  Sum :math:`\le 2.5\cdot10^{-3}`, rounded up to
+    :math:`\epsilon = 3\cdot10^{-3}`.  The :math:`\mu`-terms are the model's too (same radius,
+    same forward difference; floor :math:`1.2\cdot10^{-12}` below the window); their
+    curvature corrections are :math:`O(\mu\lvert y\rvert)`, negligible.
+
+    ``variant``: mutants ``{"euclidean": true}`` (ZO-SGD in R^d: directions not tangent, no
+    projection, no retraction), ``{"lr_dim": "ambient"}`` (step 1/(4(d+4)L)),
+    ``{"difference": "over_2mu"}``; the model (the prediction) is always the true method.
+    """
+    from ..optimizers import make
+
+    p, h, _ = _riemannian_setup()
+    d = RIEMANN["d"]
+    zo = ZerothOrderProblem(p, "gaussian", RIEMANN["radius"], 1, "forward")
+    euclidean = bool(variant.get("euclidean"))
+    if euclidean:
+        zo.manifold = None  # Gaussian directions in R^d, queries not retracted
+    lr = 1 / (4 * ((d + 4) if variant.get("lr_dim") == "ambient" else (d + 3)) * h.max())
+    opt = make("rsgd", lr=lr)
+    half = 0.5 if variant.get("difference") == "over_2mu" else 1.0
+
+    def step(state, g, t):
+        g = half * g
+        return {"w": state["w"] - lr * g} if euclidean else opt.step(state, g, t)
+
+    fit, details = _median_window_fit(zo, opt.init(np.asarray(p.w0, float)[None])["w"][0], lr,
+                                      RIEMANN["seeds"][scale], step)
+    model, mdet = riemannian_model_fit(scale)
+    details = {**details, "predicted_Ef_rate": RIEMANN_PREDICTED,
+               "model_rate": model.rate, "model_log_rate": model.slope,
+               "model_se": model.stderr, "model_seeds": mdet["seeds"],
+               "model_window_steps": mdet["window_steps"]}
+    if fit is None:
+        return Measurement(math.nan, details=details)
+    se = math.hypot(fit.stderr, model.stderr)
+    W = RIEMANN_N_SE * se + RIEMANN_MODEL_TERM * abs(model.slope)
+    diff = fit.slope - model.slope
+    details = {**details, "rate": fit.rate, "log_rate": fit.slope, "se": fit.stderr,
+               "per_seed_sd": float(np.std(fit.log_fit.per_seed, ddof=1)),
+               "model_per_seed_sd": float(np.std(model.log_fit.per_seed, ddof=1)),
+               "diff": diff, "se_diff": se, "window": W,
+               "log_rate_ratio": fit.slope / model.slope,
+               "log_rate_ratio_Ef": fit.slope / math.log(RIEMANN_PREDICTED)}
+    return Measurement(diff / W, ((diff - 1.96 * se) / W, (diff + 1.96 * se) / W), details=details)
 
 
 register(Claim(
     id="zeroth_order.riemannian_rate",
     paper=PAPER,
     statement="ZO-RSGD (Riemannian two-point Gaussian estimate, projection retraction) on the sphere "
-              "converges linearly near the optimum at the rate of ZO-SGD on the local quadratic model "
-              "(tangent Hessian, manifold dimension d - 1).",
-    source="[R] local-model rate (theory_lab.theory.zeroth_order_bounds.zo_sgd_rate on the tangent "
-           "Hessian); method of Li, Balasubramanian & Ma 2023 [V]; the +-5% log-rate window is "
-           "empirical (from an old test), NOT derived from theory",
-    kind="equal", predicted=RIEMANN_PREDICTED, tolerance=RIEMANN_TOL, measure=measure_riemannian_rate,
+              "converges linearly near the optimum at the rate of Euclidean ZO-SGD on the local "
+              "quadratic model (tangent Hessian, manifold dimension d - 1), both measured as the "
+              "mean per-seed log-slope over the same window.",
+    source="[D] local model derived here (tangent coordinates: the Riemannian iteration is the "
+           "Euclidean ZO-SGD on the tangent Hessian up to relative O(f/gap) terms, bounded over the "
+           "fit window); window = 4 standard errors of the difference (each from its own seeds) + "
+           "the model term 3e-3 of the log-rate; method of Li, Balasubramanian & Ma 2023 [V]",
+    kind="equal", predicted=0.0, tolerance=1.0, measure=measure_riemannian_rate,
     mutants=(
         Mutant("euclidean ZO-SGD", "the sphere ignored: Gaussian directions in R^d, the Euclidean "
                "estimate stepped without projection or retraction", {"euclidean": True}),
