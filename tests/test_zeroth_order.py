@@ -232,8 +232,9 @@ def test_zo_rsgd_finds_the_leading_eigenvector_at_the_predicted_rate():
     e = out[("ZO-RSGD", 10)]
     r = e["result"]
     assert np.all(r.suboptimality[:, -1] <= 1e-9)
-    # local model (tangent Hessian 2(lambda_1 - lambda_i), d - 1 dims): log-rate within 5%
-    assert abs(math.log(e["fit"].rate) / math.log(e["predicted"]) - 1) <= 0.05, (e["fit"], e["predicted"])
+    # The rate itself is the claim zeroth_order.riemannian_rate (tests/test_claims.py): same
+    # statistic on the sphere and on the Euclidean local model, window derived there.  The
+    # 5% window on the E f rate that stood here had been set after seeing the data.
     # the floor is the forward difference's mu^2 term of the same local model (1.2e-12 here):
     # median of 4 seeds of a skewed stationary law over the last 10% of the run, factor 2
     tail = r.suboptimality[:, r.steps >= 0.9 * r.steps[-1]]
