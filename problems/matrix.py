@@ -53,6 +53,7 @@ from theory_lab.validation import check_int, check_positive
 
 from . import register
 from ._lazy import brentq, ortho_group  # SciPy on first use: fast registry import
+from .device_build import device_generator
 
 __all__ = [
     "MatrixQuadratic",
@@ -310,8 +311,7 @@ def _matrix_quadratic_on_device(m, n, eff_rank, stable_rank, D_op, seed) -> Matr
     b = setup_backend()
     device = b.device if (b is not None and b.name == "torch") else "cpu"
     backend = b if (b is not None and b.name == "torch") else get_backend("torch", "cpu", "float64")
-    g = torch.Generator(device=device)
-    g.manual_seed(int(np.random.SeedSequence([int(seed), 4242]).generate_state(1, np.uint64)[0] >> 1))
+    g = device_generator(device, seed, 4242)
     f64 = torch.float64
     lam = power_law_with_ratio(m, eff_rank)
     k = min(m, n)
