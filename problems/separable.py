@@ -93,19 +93,27 @@ def l1_l2_ratio(v) -> float:
     return float(v.sum() / (math.sqrt(v.size) * n2)) if n2 > 0 else 1.0
 
 
-def _shape(kind: str, d: int, p: float, k: int) -> np.ndarray:
-    """Unit-max profile of generator ``kind`` with shape parameter ``p``."""
-    i = np.arange(1, d + 1, dtype=float)
+def _shape(kind: str, d: int, p: float, k: int, device=None):
+    """Unit-max profile of generator ``kind`` with shape parameter ``p``: float64 numpy, or a
+    float64 torch tensor built on ``device`` when one is given (the same profile)."""
+    if device is None:
+        xp, kw = np, {"dtype": float}
+    else:
+        import torch as xp
+
+        kw = {"dtype": xp.float64, "device": device}
     if kind == "uniform":
-        return np.ones(d)
+        return xp.ones(d, **kw)
     if kind == "power_law":  # p = exponent alpha >= 0
-        return i ** (-p)
+        out = xp.arange(1, d + 1, **kw)
+        out **= -p
+        return out
     if kind == "two_level":  # first half 1, second half p in [0, 1]
-        out = np.ones(d)
+        out = xp.ones(d, **kw)
         out[d - d // 2:] = p
         return out
     if kind == "sparse_large":  # k coordinates 1, the rest p in [0, 1]
-        out = np.full(d, p)
+        out = xp.full((d,), p, **kw)
         out[:k] = 1.0
         return out
     raise ValueError(f"unknown generator {kind!r}; available: {', '.join(GENERATORS)}")
@@ -184,29 +192,6 @@ def _anisotropic_vector(kind, d, top, ratio, alpha, k, which, shape, measure, in
     return v.mul_(top) if inplace else top * v
 
 
-def _shape_torch(device):
-    """:func:`_shape` with torch on ``device`` (float64)."""
-    import torch
-
-    f64 = torch.float64
-
-    def shape(kind, d, p, k):
-        if kind == "uniform":
-            return torch.ones(d, dtype=f64, device=device)
-        if kind == "power_law":
-            return torch.arange(1, d + 1, dtype=f64, device=device).pow_(-p)
-        if kind == "two_level":
-            out = torch.ones(d, dtype=f64, device=device)
-            out[d - d // 2:] = p
-            return out
-        if kind == "sparse_large":
-            out = torch.full((d,), p, dtype=f64, device=device)
-            out[:k] = 1.0
-            return out
-        raise ValueError(f"unknown generator {kind!r}; available: {', '.join(GENERATORS)}")
-    return shape
-
-
 def _ratio_torch(v, which, nonnegative=False):
     """:func:`l1_linf_ratio` (``which="L"``) or :func:`l1_l2_ratio` of a torch vector, on its device.
 
@@ -223,7 +208,7 @@ def _ratio_torch(v, which, nonnegative=False):
 
 def _anisotropic_vector_torch(kind, d, top=1.0, ratio=None, alpha=1.0, k=1, which="L", device="cpu"):
     """:func:`anisotropic_vector` built with torch on ``device`` (float64; same profile and bisection)."""
-    return _anisotropic_vector(kind, d, top, ratio, alpha, k, which, _shape_torch(device),
+    return _anisotropic_vector(kind, d, top, ratio, alpha, k, which, functools.partial(_shape, device=device),
                                lambda v: _ratio_torch(v, which), inplace=True)
 
 
