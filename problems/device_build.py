@@ -71,6 +71,16 @@ def diagonal_setup_on_device(name: str, p: dict, backend: str) -> bool:
     return p.get("L_values") is None and p.get("sigma_values") is None
 
 
+def array_module(device=None):
+    """``(xp, kwargs)`` for building a float64 vector: numpy on the host (``device=None``) or
+    torch on ``device``; ``xp.ones(d, **kwargs)`` and the like then work for both."""
+    if device is None:
+        return np, {"dtype": np.float64}
+    import torch
+
+    return torch, {"dtype": torch.float64, "device": device}
+
+
 def device_generator(device, seed: int, salt: int):
     """A ``torch.Generator`` on ``device`` seeded from ``SeedSequence([seed, salt])`` (as ``matrix_quadratic``)."""
     import torch
@@ -114,5 +124,6 @@ def check_positive_vector(name: str, v, allow_zero: bool = False):
     return v
 
 
-__all__ = ["DEVICE_BUILT_DIAGONAL", "DIAGONAL_DEVICE_SETUP_MIN_D", "check_positive_vector", "device_generator",
+__all__ = ["DEVICE_BUILT_DIAGONAL", "DIAGONAL_DEVICE_SETUP_MIN_D", "array_module", "check_positive_vector",
+           "device_generator",
            "diagonal_setup_backend", "diagonal_setup_on_device", "is_tensor", "place"]

@@ -31,7 +31,7 @@ from .device_build import (
     place,
 )
 from .noise import NoNoise, make_noise
-from .spectra import make_spectrum, make_spectrum_torch
+from .spectra import make_spectrum
 
 
 class Quadratic:
@@ -212,7 +212,7 @@ def anisotropic_quadratic(
         import torch
 
         dev, f64 = b.device, torch.float64
-        ev = make_spectrum_torch(spectrum, d, kappa, L, dev)
+        ev = make_spectrum(spectrum, d, kappa, L, device=dev)
         g = device_generator(dev, seed, 7919)
         w0 = torch.rand(d, generator=g, dtype=f64, device=dev).mul_(2.0).sub_(1.0)  # U[-1, 1)
         return Quadratic.from_device_vectors(ev, torch.zeros(d, dtype=f64, device=dev), w0,

@@ -61,6 +61,7 @@ from theory_lab.validation import check_int, check_positive
 
 from . import register
 from .device_build import (
+    array_module,
     check_positive_vector,
     device_generator,
     diagonal_setup_backend,
@@ -96,12 +97,7 @@ def l1_l2_ratio(v) -> float:
 def _shape(kind: str, d: int, p: float, k: int, device=None):
     """Unit-max profile of generator ``kind`` with shape parameter ``p``: float64 numpy, or a
     float64 torch tensor built on ``device`` when one is given (the same profile)."""
-    if device is None:
-        xp, kw = np, {"dtype": float}
-    else:
-        import torch as xp
-
-        kw = {"dtype": xp.float64, "device": device}
+    xp, kw = array_module(device)
     if kind == "uniform":
         return xp.ones(d, **kw)
     if kind == "power_law":  # p = exponent alpha >= 0

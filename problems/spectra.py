@@ -12,6 +12,8 @@ import numpy as np
 
 from theory_lab.validation import check_int, check_kappa, check_positive
 
+from .device_build import array_module
+
 
 def _check(d, kappa, L):
     d = check_int("d", d)
@@ -22,34 +24,37 @@ def _check(d, kappa, L):
     return d, kappa, L
 
 
-def power_law(d: int, kappa: float, L: float = 1.0) -> np.ndarray:
+def power_law(d: int, kappa: float, L: float = 1.0, device=None):
     r"""Power-law decay :math:`\lambda_i = L\, i^{-p}` with :math:`p = \log\kappa / \log d`."""
     d, kappa, L = _check(d, kappa, L)
+    xp, kw = array_module(device)
     if d == 1:
-        return np.array([L])
+        return xp.full((1,), L, **kw)
     p = np.log(kappa) / np.log(d)
-    ev = L * np.arange(1, d + 1, dtype=float) ** (-p)
+    ev = L * xp.arange(1, d + 1, **kw) ** (-p)
     ev[-1] = L / kappa
     return ev
 
 
-def log_uniform(d: int, kappa: float, L: float = 1.0) -> np.ndarray:
+def log_uniform(d: int, kappa: float, L: float = 1.0, device=None):
     r"""Geometric (log-uniformly spaced) :math:`\lambda_i = L \kappa^{-(i-1)/(d-1)}`."""
     d, kappa, L = _check(d, kappa, L)
+    xp, kw = array_module(device)
     if d == 1:
-        return np.array([L])
-    ev = L * kappa ** (-np.arange(d, dtype=float) / (d - 1))
+        return xp.full((1,), L, **kw)
+    ev = L * kappa ** (-xp.arange(d, **kw) / (d - 1))
     ev[-1] = L / kappa
     return ev
 
 
-def two_clusters(d: int, kappa: float, L: float = 1.0, frac_large: float = 0.5) -> np.ndarray:
+def two_clusters(d: int, kappa: float, L: float = 1.0, frac_large: float = 0.5, device=None):
     r"""``ceil(frac_large * d)`` eigenvalues at :math:`L`, the rest at :math:`L/\kappa`."""
     d, kappa, L = _check(d, kappa, L)
     if not (0.0 < frac_large < 1.0) and d > 1:
         raise ValueError(f"frac_large must lie in (0, 1), got {frac_large!r}")
     n_large = min(d - 1, max(1, int(np.ceil(frac_large * d)))) if d > 1 else 1
-    ev = np.full(d, L / kappa)
+    xp, kw = array_module(device)
+    ev = xp.full((d,), L / kappa, **kw)
     ev[:n_large] = L
     return ev
 
@@ -57,34 +62,10 @@ def two_clusters(d: int, kappa: float, L: float = 1.0, frac_large: float = 0.5) 
 SPECTRA = {"power_law": power_law, "log_uniform": log_uniform, "two_clusters": two_clusters}
 
 
-def make_spectrum(kind: str, d: int, kappa: float, L: float = 1.0) -> np.ndarray:
+def make_spectrum(kind: str, d: int, kappa: float, L: float = 1.0, device=None):
+    """Eigenvalues of spectrum ``kind``: float64 numpy, or a float64 torch tensor built on
+    ``device`` when one is given (the same formulas; used above
+    :data:`problems.device_build.DIAGONAL_DEVICE_SETUP_MIN_D`)."""
     if kind not in SPECTRA:
         raise ValueError(f"unknown spectrum {kind!r}; available: {', '.join(SPECTRA)}")
-    return SPECTRA[kind](d, kappa, L)
-
-
-def make_spectrum_torch(kind: str, d: int, kappa: float, L: float = 1.0, device="cpu"):
-    """:func:`make_spectrum` built with torch on ``device`` (float64): same formulas, no host array.
-
-    Used above :data:`problems.device_build.DIAGONAL_DEVICE_SETUP_MIN_D`; the values equal
-    the numpy ones up to rounding (``pow`` / ``log`` of the two libraries).
-    """
-    import torch
-
-    if kind not in SPECTRA:
-        raise ValueError(f"unknown spectrum {kind!r}; available: {', '.join(SPECTRA)}")
-    d, kappa, L = _check(d, kappa, L)
-    f64 = torch.float64
-    if d == 1:
-        return torch.full((1,), L, dtype=f64, device=device)
-    if kind == "power_law":
-        p = np.log(kappa) / np.log(d)
-        ev = torch.arange(1, d + 1, dtype=f64, device=device).pow_(-p).mul_(L)
-    elif kind == "log_uniform":
-        ev = torch.arange(d, dtype=f64, device=device).mul_(-np.log(kappa) / (d - 1)).exp_().mul_(L)
-    else:  # two_clusters, frac_large = 0.5
-        n_large = min(d - 1, max(1, int(np.ceil(0.5 * d))))
-        ev = torch.full((d,), L / kappa, dtype=f64, device=device)
-        ev[:n_large] = L
-    ev[-1] = L / kappa
-    return ev
+    return SPECTRA[kind](d, kappa, L, device=device)
