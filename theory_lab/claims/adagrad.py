@@ -505,8 +505,7 @@ def bounds_advantage(T: int) -> float:
     prob = problems.make(spec.pop("name"), **spec)
     c, L = prob.constants(), prob.L_vector
     g0 = prob.gradient(prob.w0[None])[0]
-    act = np.abs(g0) > 0
-    S = float(np.sum(L[act] * (1.0 + np.log(T * L[act] ** 2 / g0[act] ** 2))))
+    S = float(tb.adagrad_nonconvex_log_sum(L, T, g0, L))
     gd = tb.gd_nonconvex_l1_bound(c["Delta"], c["L_inf"], c["d"], 1.0 / c["L_inf"], T)
     ada = tb.adagrad_nonconvex_l1_bound(c["Delta"], L, math.sqrt(2 * c["Delta"] / S), T, g0, L)
     return float(gd / ada)

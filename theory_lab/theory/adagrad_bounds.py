@@ -116,6 +116,7 @@ from ..validation import check_positive
 __all__ = [
     "adagrad_convex_bound",
     "adagrad_nonconvex_l1_bound",
+    "adagrad_nonconvex_log_sum",
     "adagrad_norm_convex_bound",
     "adagrad_rate",
     "advantage_limits",
@@ -329,12 +330,21 @@ def adagrad_nonconvex_l1_bound(Delta, L, eta, T, g0, G):
     .. [2] R. Ward, X. Wu, L. Bottou, ICML 2019 (the log-sum lemma).
     """
     Delta, eta = check_positive("Delta", Delta, allow_zero=True), check_positive("eta", eta)
+    T = np.asarray(T, dtype=float)
+    return (Delta / eta + 0.5 * eta * adagrad_nonconvex_log_sum(L, T, g0, G)) / np.sqrt(T)
+
+
+def adagrad_nonconvex_log_sum(L, T, g0, G):
+    r""":math:`S_T = \sum_{i: g_{0,i} \ne 0} L_i\,(1 + \log(T G_i^2/g_{0,i}^2))`, the sum in
+    :func:`adagrad_nonconvex_l1_bound` (whose optimal step is :math:`\sqrt{2\Delta/S_T}`).
+
+    ``T`` may be an array; the result then has its shape.
+    """
     L, g0, G = (np.asarray(x, dtype=float) for x in (L, g0, G))
     T = np.asarray(T, dtype=float)
     act = np.abs(g0) > 0
     logs = np.log(T[..., None] * G[act] ** 2 / g0[act] ** 2)
-    s = np.sum(L[act] * (1.0 + logs), axis=-1)
-    return (Delta / eta + 0.5 * eta * s) / np.sqrt(T)
+    return np.sum(L[act] * (1.0 + logs), axis=-1)
 
 
 def gd_nonconvex_l1_bound(Delta, L_inf, d, eta, T):
